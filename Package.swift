@@ -1,0 +1,40 @@
+// swift-tools-version:6.0
+// sgreplay: replay a packet capture through AWS security groups, network ACLs and connection tracking.
+import PackageDescription
+
+let package = Package(
+    name: "sgreplay",
+    products: [
+        .executable(name: "sgreplay", targets: ["sgreplay"]),
+        .library(name: "Packets", targets: ["Packets"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C appears once: libpcap through pkg-config.
+        .systemLibrary(
+            name: "CPcap", pkgConfig: "libpcap",
+            providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
+        // ① bytes → facts: standard library only, no allocation per frame.
+        .target(name: "Packets"),
+        // ② capture files in (and later out) through libpcap.
+        .target(name: "Capture", dependencies: ["CPcap", "Packets"]),
+        // ③ policy, timeline, tracking and the engine that gives each frame its verdict.
+        .target(name: "Firewall", dependencies: ["Packets"]),
+        // ④ per-frame labels and the run summary.
+        .target(name: "Reports", dependencies: ["Packets", "Firewall"]),
+        // The command line: a thin dispatcher over the modules above.
+        .executableTarget(
+            name: "sgreplay",
+            dependencies: [
+                "Capture", "Packets", "Firewall", "Reports",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .target(name: "TestSupport", dependencies: ["Packets"], path: "Tests/TestSupport"),
+        .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
+        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Firewall", "Packets", "TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+    ]
+)

@@ -1,0 +1,131 @@
+internal import CPcap
+import Packets
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads a pcap or pcapng capture through libpcap, handing out each frame's bytes as a borrowed
+/// `RawSpan` that cannot outlive the next read.
+///
+///     let reader = try CaptureReader(path: "capture.pcap")
+///     let end = reader.forEachPacket { record, bytes in decoder.decode(bytes, …) }
+///
+/// Timestamps are read at nanosecond precision whatever the file's own. This is the only file that
+/// imports libpcap. The corresponding libpcap calls are `pcap_open_offline_with_tstamp_precision`
+/// and `pcap_next_ex`.
+public final class CaptureReader {
+    public let path: String
+    public let linkType: LinkType
+    /// libpcap's DLT value and its name ("EN10MB"), for messages.
+    public let dlt: Int32
+    public let dltName: String
+    public let snapshotLength: Int
+    private let handle: OpaquePointer
+    /// Set from a signal handler to stop at the next frame.
+    private var stopRequested = false
+
+    /// Opens `path` (`-` for standard input). Throws a `CaptureError` naming the file when it is
+    /// missing, a directory, not a capture, or of a link type the decoder does not read.
+    public init(path: String) throws(CaptureError) {
+        self.path = path
+        if path != "-" {
+            var info = stat()
+            if stat(path, &info) != 0 {
+                throw CaptureError(path: path, message: String(cString: strerror(errno)).lowercased())
+            }
+            if (info.st_mode & S_IFMT) == S_IFDIR {
+                throw CaptureError(path: path, message: "is a directory, not a capture file")
+            }
+            if info.st_size == 0 {
+                throw CaptureError(path: path, message: "is empty, not a capture file")
+            }
+        }
+        var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
+        guard
+            let handle = pcap_open_offline_with_tstamp_precision(
+                path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        else {
+            throw CaptureError(path: path, message: CaptureReader.describeOpenFailure(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+        }
+        self.handle = handle
+        dlt = pcap_datalink(handle)
+        dltName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "unknown"
+        linkType = LinkType(dlt: dlt)
+        snapshotLength = Int(pcap_snapshot(handle))
+        guard linkType.isSupported else {
+            let description = pcap_datalink_val_to_description(dlt).map { String(cString: $0) }
+            pcap_close(handle)
+            throw CaptureError(
+                path: path,
+                message: "link type \(dltName) (\(dlt)\(description.map { ", \($0)" } ?? "")) is not supported; "
+                    + "sgreplay reads \(LinkType.supportedDescription)")
+        }
+    }
+
+    deinit { pcap_close(handle) }
+
+    /// How a read loop ended.
+    public enum End: Sendable {
+        /// Every record was read.
+        case endOfFile
+        /// libpcap stopped at a truncated or corrupt record; the frames before it were handed out.
+        case error(CaptureError)
+        /// `stop()` was called.
+        case stopped
+    }
+
+    /// Calls `body` with every frame in order. The bytes are valid only during the call.
+    /// Returns how reading ended; errors thrown by `body` end the loop and are rethrown as they are.
+    public func forEachPacket<E: Error>(
+        _ body: (CaptureRecord, RawSpan) throws(E) -> Void
+    ) throws(E) -> End {
+        var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
+        var data: UnsafePointer<UInt8>? = nil
+        var number = 0
+        while !stopRequested {
+            switch pcap_next_ex(handle, &header, &data) {
+            case 1:
+                guard let header, let data else { continue }
+                number += 1
+                let h = header.pointee
+                let captured = Int(h.caplen)
+                let record = CaptureRecord(
+                    number: number,
+                    timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
+                    capturedLength: captured,
+                    wireLength: max(Int(h.len), captured))
+                let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: data, count: captured))
+                try body(record, span)
+            case PCAP_ERROR_BREAK:
+                return .endOfFile
+            case 0:
+                continue  // only live captures time out
+            default:
+                let message = String(cString: pcap_geterr(handle))
+                return .error(CaptureError(path: path, frame: number + 1, message: message))
+            }
+        }
+        return .stopped
+    }
+
+    /// Asks the read loop to stop before the next frame (e.g. on Ctrl-C).
+    public func stop() {
+        stopRequested = true
+        pcap_breakloop(handle)
+    }
+
+    /// libpcap's open messages, made to read as a sentence about the file.
+    static func describeOpenFailure(_ message: String) -> String {
+        var text = message
+        if text.hasPrefix("unknown file format") {
+            text = "not a pcap or pcapng capture (unknown file format)"
+        }
+        return text
+    }
+}
+
+@available(*, unavailable)
+extension CaptureReader: Sendable {}

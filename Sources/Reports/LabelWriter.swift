@@ -1,0 +1,135 @@
+import Firewall
+import Packets
+
+/// Writes the per-frame labels of INTERFACE.md as JSON Lines, one object per captured frame, in
+/// capture order. Formats straight into the output buffer: no `String` or Foundation per frame.
+///
+///     {"frame":1,"verdict":"skipped","time":"2023-11-14T22:13:20.000000000Z","direction":null,
+///      "flow":null,"reason":"not-ip: EtherType 0x0806 (ARP)","src":null,"dst":null,"protocol":null,
+///      "sport":null,"dport":null}
+public struct LabelWriter {
+    public let output: OutputFile
+
+    public init(output: OutputFile) {
+        self.output = output
+    }
+
+    /// One frame's label. `flow` is written by `writeFlow` when the frame was evaluated.
+    public func write(
+        frame: Int, time: Timestamp, verdict: Verdict, direction: Direction?,
+        flow: FlowText?, reason: some StringProtocol, packet: borrowing DecodedPacket
+    ) {
+        var out = output.buffer
+        output.buffer = []  // take the buffer to append in place without a copy
+        out.appendASCII("{\"frame\":")
+        out.appendDecimal(frame)
+        out.appendASCII(",\"verdict\":\"")
+        out.append(contentsOf: verdict.label.utf8)
+        out.appendASCII("\",\"time\":\"")
+        time.appendRFC3339(to: &out)
+        out.appendASCII("\",\"direction\":")
+        if let direction {
+            out.append(34); out.append(contentsOf: direction.label.utf8); out.append(34)
+        } else {
+            out.appendASCII("null")
+        }
+        out.appendASCII(",\"flow\":")
+        if let flow {
+            out.append(34)
+            flow.append(to: &out)
+            out.append(34)
+        } else {
+            out.appendASCII("null")
+        }
+        out.appendASCII(",\"reason\":")
+        JSON.appendString(String(reason), to: &out)
+        if packet.hasIP {
+            out.appendASCII(",\"src\":\"")
+            out.appendAddress(packet.src)
+            out.appendASCII("\",\"dst\":\"")
+            out.appendAddress(packet.dst)
+            out.appendASCII("\",\"protocol\":")
+            out.appendDecimal(Int(packet.ipProtocol))
+        } else {
+            out.appendASCII(",\"src\":null,\"dst\":null,\"protocol\":null")
+        }
+        if packet.hasPorts {
+            out.appendASCII(",\"sport\":")
+            out.appendDecimal(Int(packet.sourcePort))
+            out.appendASCII(",\"dport\":")
+            out.appendDecimal(Int(packet.destinationPort))
+        } else {
+            out.appendASCII(",\"sport\":null,\"dport\":null")
+        }
+        if packet.decapsulated {
+            out.appendASCII(",\"outer_src\":\"")
+            out.appendAddress(packet.outerSource)
+            out.appendASCII("\",\"outer_dst\":\"")
+            out.appendAddress(packet.outerDestination)
+            out.append(34)
+        }
+        out.appendASCII("}\n")
+        output.buffer = out
+        output.flushIfFull()
+    }
+}
+
+/// A readable flow id, `tcp 203.0.113.1:51514 > 10.0.0.5:22`: protocol, then the two endpoints in
+/// the order given (ports only for TCP and UDP; `icmp … id 7` for echo flows).
+public struct FlowText: Sendable {
+    public var ipProtocol: UInt8
+    public var from: IPAddress
+    public var fromPort: UInt16
+    public var to: IPAddress
+    public var toPort: UInt16
+    public var hasPorts: Bool
+    public var icmpIdentifier: UInt16?
+
+    public init(
+        ipProtocol: UInt8, from: IPAddress, fromPort: UInt16 = 0, to: IPAddress, toPort: UInt16 = 0,
+        hasPorts: Bool, icmpIdentifier: UInt16? = nil
+    ) {
+        self.ipProtocol = ipProtocol
+        self.from = from
+        self.fromPort = fromPort
+        self.to = to
+        self.toPort = toPort
+        self.hasPorts = hasPorts
+        self.icmpIdentifier = icmpIdentifier
+    }
+
+    public func append(to out: inout [UInt8]) {
+        if let name = IPProtocol.name(ipProtocol) {
+            out.append(contentsOf: name.utf8)
+        } else {
+            out.appendASCII("proto-")
+            out.appendDecimal(Int(ipProtocol))
+        }
+        out.append(32)
+        appendEndpoint(from, fromPort, to: &out)
+        out.appendASCII(" > ")
+        appendEndpoint(to, toPort, to: &out)
+        if let icmpIdentifier {
+            out.appendASCII(" id ")
+            out.appendDecimal(Int(icmpIdentifier))
+        }
+    }
+
+    private func appendEndpoint(_ a: IPAddress, _ port: UInt16, to out: inout [UInt8]) {
+        if hasPorts && a.isIPv6 {
+            out.append(91); out.appendAddress(a); out.append(93)
+        } else {
+            out.appendAddress(a)
+        }
+        if hasPorts {
+            out.append(58)
+            out.appendDecimal(Int(port))
+        }
+    }
+
+    public var description: String {
+        var out: [UInt8] = []
+        append(to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+}

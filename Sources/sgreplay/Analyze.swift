@@ -1,0 +1,57 @@
+import ArgumentParser
+import Capture
+import Reports
+
+/// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Label every frame of a capture and summarise the verdicts.")
+
+    @Argument(help: "A pcap or pcapng file, or - for standard input.")
+    var capture: String
+
+    @Option(name: .customLong("labels"), help: "Write one JSON label per frame here (- for standard output).")
+    var labelsPath: String?
+
+    @Option(help: "Summary format on standard output: text or json.")
+    var format: OutputFormat = .text
+
+    @Option(help: "Unwrap encapsulation before analysing: vxlan (AWS Traffic Mirroring, UDP 4789).")
+    var decap: Decapsulation?
+
+    enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    enum Decapsulation: String, ExpressibleByArgument, CaseIterable {
+        case vxlan
+    }
+
+    func validate() throws {
+        if labelsPath == "-" && format == .json {
+            throw ValidationError("--labels - and --format json both write to standard output; send the labels to a file")
+        }
+    }
+
+    func run() throws {
+        let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
+        let result: Replay.Result
+        do {
+            result = try Replay.run(capture: capture, labelsPath: labelsPath, options: options)
+        } catch let error as CaptureError {
+            Main.fail(error.description)
+        } catch let error as OutputError {
+            Main.fail(error.description)
+        }
+        if let captureError = result.summary.captureError {
+            warn("warning: \(captureError); the \(result.summary.frames) frames before it were analysed")
+        }
+        let summaryText = format == .json ? result.summary.json().serialized() + "\n" : result.summary.text()
+        // With labels on standard output, the summary goes to standard error so the JSON Lines stay clean.
+        if labelsPath == "-" {
+            warn(summaryText)
+        } else {
+            print(summaryText, terminator: "")
+        }
+    }
+}
