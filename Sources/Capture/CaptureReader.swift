@@ -56,8 +56,9 @@ public final class CaptureReader {
         linkType = LinkType(dlt: dlt)
         snapshotLength = Int(pcap_snapshot(handle))
         guard linkType.isSupported else {
+            // The handle is closed by deinit, which runs for a class whose init throws after
+            // every stored property is set.
             let description = pcap_datalink_val_to_description(dlt).map { String(cString: $0) }
-            pcap_close(handle)
             throw CaptureError(
                 path: path,
                 message: "link type \(dltName) (\(dlt)\(description.map { ", \($0)" } ?? "")) is not supported; "

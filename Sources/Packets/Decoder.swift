@@ -54,8 +54,14 @@ struct Frame {
     @inline(__always)
     func has(_ n: Int, at o: Int, _ layer: DecodeAnomaly.Layer, _ p: inout DecodedPacket) -> Bool {
         if o + n <= count { return true }
-        p.anomaly = .truncated(layer, needed: n, captured: max(0, count - o))
+        flag(.truncated(layer, needed: n, captured: max(0, count - o)), &p)
         return false
+    }
+
+    /// Records an anomaly; the first one found is the frame's reason.
+    @inline(__always)
+    func flag(_ anomaly: DecodeAnomaly, _ p: inout DecodedPacket) {
+        if p.anomaly == nil { p.anomaly = anomaly }
     }
 
     // MARK: Link layer
@@ -129,6 +135,14 @@ struct Frame {
         case 0x86dd: decodeIPv6(at: o, into: &p)
         case 0x8847, 0x8848: decodeMPLS(at: o, into: &p)
         case 0x8864: decodePPPoESession(at: o, into: &p)
+        case 0x88e7:
+            // 802.1ah provider backbone bridging: a 4-byte I-TAG, then the customer's Ethernet frame.
+            guard has(4, at: o, .vlan, &p) else { return }
+            decodeEthernet(at: o + 4, into: &p)
+        case 0x8926:
+            // Cisco VN-Tag: 4 bytes, then the EtherType.
+            guard has(6, at: o, .vlan, &p) else { return }
+            decodeEtherType(u16(o + 4), at: o + 6, into: &p)
         default:
             if type <= 1500 { decodeLLC(at: o, into: &p) } else { p.anomaly = .notIP(etherType: type) }
         }
@@ -192,8 +206,9 @@ struct Frame {
             p.anomaly = .badIPv4TotalLength(total: total, headerLength: headerLength)
             return
         } else if total > onWire {
-            p.anomaly = .ipLengthBeyondFrame(.ipv4, declared: total, onWire: onWire)
-            return
+            // Judged as malformed, but its transport header is still read so the label shows the ports.
+            flag(.ipLengthBeyondFrame(.ipv4, declared: total, onWire: onWire), &p)
+            total = onWire
         }
         p.ipLength = total
         let flagsAndOffset = u16(o + 6)
@@ -222,8 +237,8 @@ struct Frame {
             // A jumbogram (RFC 2675) or segmentation offload: the payload is what the frame holds.
             payload = onWire - 40
         } else if 40 + payload > onWire {
-            p.anomaly = .ipLengthBeyondFrame(.ipv6, declared: 40 + payload, onWire: onWire)
-            return
+            flag(.ipLengthBeyondFrame(.ipv6, declared: 40 + payload, onWire: onWire), &p)
+            payload = onWire - 40
         }
         p.ipLength = 40 + payload
         let end = o + 40 + payload
@@ -270,7 +285,7 @@ struct Frame {
             default:
                 return true
             }
-            guard w.offset + length <= end else { p.anomaly = .extensionHeaderBeyondPayload; return false }
+            guard w.offset + length <= end else { flag(.extensionHeaderBeyondPayload, &p); return false }
             guard has(length, at: w.offset, .ipv6Extension, &p) else { return false }
             w.next = u8(w.offset)
             w.offset += length
@@ -291,9 +306,9 @@ struct Frame {
             guard has(20, at: o, .tcp, &p) else { return }
             p.tcpFlags = TCPFlags(rawValue: u8(o + 13))
             let dataOffset = u8(o + 12) >> 4
-            guard dataOffset >= 5 else { p.anomaly = .badTCPDataOffset(dataOffset); return }
+            guard dataOffset >= 5 else { flag(.badTCPDataOffset(dataOffset), &p); return }
             if Int(dataOffset) * 4 > segment {
-                p.anomaly = .tcpHeaderBeyondSegment(headerLength: Int(dataOffset) * 4, segment: segment)
+                flag(.tcpHeaderBeyondSegment(headerLength: Int(dataOffset) * 4, segment: segment), &p)
             }
         case IPProtocol.udp:
             guard has(4, at: o, .udp, &p) else { return }
@@ -304,11 +319,11 @@ struct Frame {
             let length = Int(u16(o + 4))
             // Length 0 is legal for IPv6 jumbograms; otherwise it covers at least the header.
             if (length < 8 && !(isIPv6 && length == 0)) || length > segment {
-                p.anomaly = .badUDPLength(length: length, ipPayload: segment)
+                flag(.badUDPLength(length: length, ipPayload: segment), &p)
                 return
             }
             if p.destinationPort == 4789 && o + 16 <= count && u8(o + 8) & 0x08 != 0 {
-                if decapsulateVXLAN && !p.decapsulated {
+                if decapsulateVXLAN && !p.decapsulated && p.anomaly == nil {
                     decapsulate(innerEthernetAt: o + 16, into: &p)
                 } else {
                     p.looksLikeVXLAN = true

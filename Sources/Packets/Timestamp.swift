@@ -81,8 +81,7 @@ extension Timestamp {
     }
 
     /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date of a day count from 1970-01-01.
-    @usableFromInline
-    static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
+    public static func civil(fromDays z0: Int64) -> (Int64, Int64, Int64) {
         let z = z0 + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
         let doe = z - era * 146_097
