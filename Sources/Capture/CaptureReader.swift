@@ -26,6 +26,8 @@ public final class CaptureReader {
     private let handle: OpaquePointer
     /// Set from a signal handler to stop at the next frame.
     private var stopRequested = false
+    /// Whether libpcap gave up on a multi-interface pcapng and `PcapngReader` read the rest.
+    public private(set) var usedPcapngReader = false
 
     /// Opens `path` (`-` for standard input). Throws a `CaptureError` naming the file when it is
     /// missing, a directory, not a capture, or of a link type the decoder does not read.
@@ -97,7 +99,8 @@ public final class CaptureReader {
                     number: number,
                     timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
                     capturedLength: captured,
-                    wireLength: max(Int(h.len), captured))
+                    wireLength: max(Int(h.len), captured),
+                    linkType: linkType)
                 let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: data, count: captured))
                 try body(record, span)
             case PCAP_ERROR_BREAK:
@@ -106,8 +109,36 @@ public final class CaptureReader {
                 continue  // only live captures time out
             default:
                 let message = String(cString: pcap_geterr(handle))
+                // libpcap 1.10 refuses a pcapng interface whose link type or snapshot length differs
+                // from the first one's; those files are valid, so read on with our own block reader.
+                if path != "-" && message.hasPrefix("an interface has a") {
+                    return try continueWithPcapngReader(after: number, body)
+                }
                 return .error(CaptureError(path: path, frame: number + 1, message: message))
             }
+        }
+        return .stopped
+    }
+
+    /// Rereads the file with `PcapngReader`, skips the `delivered` frames libpcap handed out, and
+    /// hands out the rest with their own interfaces' link types.
+    private func continueWithPcapngReader<E: Error>(
+        after delivered: Int, _ body: (CaptureRecord, RawSpan) throws(E) -> Void
+    ) throws(E) -> End {
+        var reader: PcapngReader
+        do { reader = try PcapngReader(path: path) } catch { return .error(error) }
+        defer { reader.close() }
+        usedPcapngReader = true
+        while !stopRequested {
+            let next: CaptureRecord?
+            do { next = try reader.next() } catch { return .error(error) }
+            guard let record = next else { return .endOfFile }
+            if record.number <= delivered { continue }
+            var thrown: E? = nil
+            reader.packetBytes.withUnsafeBytes { raw in
+                do throws(E) { try body(record, RawSpan(_unsafeBytes: raw)) } catch { thrown = error }
+            }
+            if let thrown { throw thrown }
         }
         return .stopped
     }

@@ -11,11 +11,14 @@ public struct CaptureRecord: Sendable {
     public var capturedLength: Int
     /// Bytes the frame had on the wire.
     public var wireLength: Int
+    /// The link layer of the interface the frame was captured on (pcapng files can mix them).
+    public var linkType: LinkType
 
-    public init(number: Int, timestamp: Timestamp, capturedLength: Int, wireLength: Int) {
+    public init(number: Int, timestamp: Timestamp, capturedLength: Int, wireLength: Int, linkType: LinkType) {
         self.number = number
         self.timestamp = timestamp
         self.capturedLength = capturedLength
         self.wireLength = wireLength
+        self.linkType = linkType
     }
 }

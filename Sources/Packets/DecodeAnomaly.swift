@@ -3,6 +3,8 @@
 /// "Short" (the capture stopped, usually at the snapshot length) is told apart from "wrong" (a field
 /// that no valid packet has). The decoder never reads past the captured bytes.
 public enum DecodeAnomaly: Hashable, Sendable {
+    /// The frame's interface has a link type the decoder does not read (pcapng files mixing interfaces).
+    case unsupportedLinkType(Int32)
     /// The bytes ran out inside a header: `needed` bytes from where the header starts, `captured` there.
     case truncated(Layer, needed: Int, captured: Int)
     /// An Ethernet / cooked / PPPoE frame that carries something other than IP (ARP, LLDP, …).
@@ -58,6 +60,8 @@ extension DecodeAnomaly: CustomStringConvertible {
     /// The label reason: a stable lower-case key, a colon, and the detail a person needs.
     public var description: String {
         switch self {
+        case .unsupportedLinkType(let dlt):
+            "not-ip: captured on an interface of unsupported link type \(dlt)"
         case .truncated(let layer, let needed, let captured):
             "truncated: \(layer.rawValue) needs \(needed) bytes, only \(captured) captured"
         case .notIP(let type):
@@ -134,7 +138,7 @@ extension DecodeAnomaly {
     public var category: Category {
         switch self {
         case .truncated: .truncated
-        case .notIP, .llcNotIP, .unknownAddressFamily, .mplsNotIP, .pppNotIP: .notIP
+        case .notIP, .llcNotIP, .unsupportedLinkType, .unknownAddressFamily, .mplsNotIP, .pppNotIP: .notIP
         case .badIPVersion, .badIPv4HeaderLength, .badIPv4TotalLength, .ipLengthBeyondFrame,
             .extensionHeaderBeyondPayload:
             .malformedIP

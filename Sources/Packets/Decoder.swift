@@ -95,9 +95,8 @@ struct Frame {
             case 10, 24, 28, 30: decodeIPv6(at: 4, into: &p)  // Linux, Net/OpenBSD, FreeBSD, Darwin
             default: p.anomaly = .unknownAddressFamily(family)
             }
-        case .other:
-            // The reader refuses unsupported link types before any frame; this is a caller's mistake.
-            p.anomaly = .notIP(etherType: 0)
+        case .other(let dlt):
+            p.anomaly = .unsupportedLinkType(dlt)
         }
     }
 

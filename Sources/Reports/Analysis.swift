@@ -28,7 +28,8 @@ public struct Analysis {
         self.labels = labels
     }
 
-    public mutating func process(frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int) {
+    public mutating func process(frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType) {
+        if linkType != decoder.linkType { decoder.linkType = linkType }
         decoder.decode(bytes, wireLength: wireLength, into: &packet)
         if packet.hasIP { summary.ipFrames += 1 }
         if packet.looksLikeVXLAN { summary.vxlanFrames += 1 }

@@ -19,7 +19,8 @@ enum Replay {
 
         let end = reader.forEachPacket { record, bytes in
             analysis.process(
-                frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength)
+                frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
+                linkType: record.linkType)
         }
         if case .error(let error) = end {
             analysis.summary.captureError = error.description

@@ -2,14 +2,6 @@ import Packets
 import Testing
 import TestSupport
 
-typealias B = PacketBuilder
-
-/// A TCP SYN from a peer to the instance, as an IPv4 packet (no link layer).
-let synIPv4 = B.ipv4(src: "203.0.113.1", dst: "10.0.0.5", proto: 6,
-    B.tcp(src: "203.0.113.1", dst: "10.0.0.5", sport: 51514, dport: 22, flags: [.syn]))
-let synIPv6 = B.ipv6(src: "2001:db8::1", dst: "2001:db8::5", proto: 6,
-    B.tcp(src: "2001:db8::1", dst: "2001:db8::5", sport: 40000, dport: 443, flags: [.syn]))
-
 func expectSYN(_ p: DecodedPacket, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(p.anomaly == nil, sourceLocation: sourceLocation)
     #expect(p.hasIP, sourceLocation: sourceLocation)
