@@ -129,11 +129,21 @@ public final class CaptureReader {
         do { reader = try PcapngReader(path: path) } catch { return .error(error) }
         defer { reader.close() }
         usedPcapngReader = true
+        // Frames libpcap handed out keep its numbers; from there on, Wireshark's (custom blocks count).
+        var skippedFrames = 0
         while !stopRequested {
             let next: CaptureRecord?
-            do { next = try reader.next() } catch { return .error(error) }
-            guard let record = next else { return .endOfFile }
-            if record.number <= delivered { continue }
+            do { next = try reader.next() } catch {
+                var error = error
+                error.frame = error.frame.map { $0 - skippedFrames + delivered }
+                return .error(error)
+            }
+            guard var record = next else { return .endOfFile }
+            if reader.packets <= delivered && (record.isPacket || reader.packets < delivered) {
+                skippedFrames = record.number
+                continue
+            }
+            record.number = record.number - skippedFrames + delivered
             var thrown: E? = nil
             reader.packetBytes.withUnsafeBytes { raw in
                 do throws(E) { try body(record, RawSpan(_unsafeBytes: raw)) } catch { thrown = error }

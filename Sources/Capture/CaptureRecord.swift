@@ -13,6 +13,8 @@ public struct CaptureRecord: Sendable {
     public var wireLength: Int
     /// The link layer of the interface the frame was captured on (pcapng files can mix them).
     public var linkType: LinkType
+    /// False for a pcapng custom block, which Wireshark lists (and numbers) as a frame of its own.
+    public var isPacket = true
 
     public init(number: Int, timestamp: Timestamp, capturedLength: Int, wireLength: Int, linkType: LinkType) {
         self.number = number

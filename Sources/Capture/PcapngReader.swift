@@ -22,7 +22,11 @@ struct PcapngReader {
     private var buffer: [UInt8] = []
     private var bigEndian = false
     private var interfaces: [Interface] = []
+    /// Frames as Wireshark numbers them (packets and custom blocks), and packets alone (as libpcap counts).
     private var number = 0
+    private(set) var packets = 0
+    /// Simple Packet Blocks carry no time: they take the previous frame's.
+    private var lastTimestamp = Timestamp(nanoseconds: 0)
     /// Where the current packet's bytes sit in `buffer`.
     private(set) var packetRange = 0..<0
 
@@ -84,6 +88,14 @@ struct PcapngReader {
             case 1: try addInterface()
             case 6, 2, 3:
                 if let record = try packet(type: type) { return record }
+            case 0x0000_0BAD, 0x4000_0BAD:
+                number += 1
+                packetRange = 0..<0
+                var record = CaptureRecord(
+                    number: number, timestamp: lastTimestamp, capturedLength: 0, wireLength: 0,
+                    linkType: interfaces.first?.linkType ?? .ethernet)
+                record.isPacket = false
+                return record
             default: continue
             }
         }
@@ -154,6 +166,7 @@ struct PcapngReader {
             start = 4
         }
         number += 1
+        packets += 1
         guard interfaceID < interfaces.count else {
             throw corrupt("a packet names interface \(interfaceID), but the section describes \(interfaces.count)")
         }
@@ -162,9 +175,9 @@ struct PcapngReader {
         }
         packetRange = start..<(start + captured)
         let interface = interfaces[interfaceID]
+        if type != 3 { lastTimestamp = Timestamp(nanoseconds: PcapngReader.nanoseconds(ticks, interface)) }
         return CaptureRecord(
-            number: number,
-            timestamp: Timestamp(nanoseconds: PcapngReader.nanoseconds(ticks, interface)),
+            number: number, timestamp: lastTimestamp,
             capturedLength: captured, wireLength: max(wire, captured), linkType: interface.linkType)
     }
 

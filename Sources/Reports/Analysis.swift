@@ -21,6 +21,17 @@ public struct Analysis {
     /// Why a decodable frame is not judged while the filtering engine is not built (issue #5).
     public static let notEvaluatedReason = "not-evaluated: decoded; the filtering engine is not built yet"
 
+    /// A pcapng custom block, which Wireshark shows as a frame: labelled so frame numbers agree.
+    public static let customBlockReason = "not-a-packet: pcapng custom block (Wireshark lists it as a frame)"
+
+    /// Counts and labels a frame that holds no packet at all.
+    public mutating func processNonPacket(frame: Int, time: Timestamp, reason: String) {
+        packet = DecodedPacket()
+        summary.count(.skipped, time: nil)
+        summary.nonPackets += 1
+        labels?.write(frame: frame, time: time, verdict: .skipped, direction: nil, flow: nil, reason: reason, packet: packet)
+    }
+
     public init(linkType: LinkType, options: Options, summary: Summary, labels: LabelWriter? = nil) {
         decoder = Decoder(linkType: linkType, decapsulateVXLAN: options.decapsulateVXLAN)
         self.summary = summary

@@ -15,6 +15,8 @@ public struct Summary: Sendable {
     public var anomalyExamples = [String?](repeating: nil, count: DecodeAnomaly.Category.allCases.count)
     /// Frames decoded fine but not judged, and why (the first reason seen).
     public var notEvaluated = 0
+    /// pcapng custom blocks, labelled as frames the way Wireshark numbers them.
+    public var nonPackets = 0
     public var notEvaluatedReason: String?
     /// UDP 4789 frames carrying VXLAN that were left wrapped.
     public var vxlanFrames = 0
@@ -29,9 +31,10 @@ public struct Summary: Sendable {
     }
 
     @inlinable
-    public mutating func count(_ verdict: Verdict, time: Timestamp) {
+    public mutating func count(_ verdict: Verdict, time: Timestamp?) {
         frames += 1
         verdicts[Int(verdict.rawValue)] += 1
+        guard let time else { return }
         if firstTime == nil { firstTime = time }
         lastTime = time
     }
@@ -61,6 +64,7 @@ public struct Summary: Sendable {
             skipPairs.append((category.key, .int(anomalies[category.rawValue])))
         }
         if notEvaluated > 0 { skipPairs.append(("not-evaluated", .int(notEvaluated))) }
+        if nonPackets > 0 { skipPairs.append(("not-a-packet", .int(nonPackets))) }
         return .object([
             ("frames", .int(frames)),
             ("verdicts", .object(verdictPairs)),
@@ -96,6 +100,9 @@ public struct Summary: Sendable {
         }
         if notEvaluated > 0 {
             lines.append("    " + padLeft(String(notEvaluated), numberWidth) + " " + (notEvaluatedReason ?? "not evaluated"))
+        }
+        if nonPackets > 0 {
+            lines.append("    " + padLeft(String(nonPackets), numberWidth) + " not-a-packet (pcapng custom blocks)")
         }
         if decapsulatedFrames > 0 {
             lines.append("VXLAN: \(decapsulatedFrames) frames unwrapped; their inner packets were analysed")

@@ -18,6 +18,10 @@ enum Replay {
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
 
         let end = reader.forEachPacket { record, bytes in
+            guard record.isPacket else {
+                analysis.processNonPacket(frame: record.number, time: record.timestamp, reason: Analysis.customBlockReason)
+                return
+            }
             analysis.process(
                 frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
                 linkType: record.linkType)
