@@ -21,6 +21,8 @@ public enum DecodeAnomaly: Hashable, Sendable {
     case badIPVersion(UInt8)
     /// IPv4 IHL below 5 words.
     case badIPv4HeaderLength(UInt8)
+    /// An IPv4 option whose length is below 2 or runs past the header.
+    case badIPv4Options
     /// IPv4 total length smaller than its own header.
     case badIPv4TotalLength(total: Int, headerLength: Int)
     /// The IP length fields claim more bytes than the frame had on the wire.
@@ -78,6 +80,8 @@ extension DecodeAnomaly: CustomStringConvertible {
             "malformed-ip: IP version \(version) (expected 4 or 6)"
         case .badIPv4HeaderLength(let ihl):
             "malformed-ip: IPv4 header length \(ihl) words (minimum 5)"
+        case .badIPv4Options:
+            "malformed-ip: IPv4 option length is invalid"
         case .badIPv4TotalLength(let total, let header):
             "malformed-ip: IPv4 total length \(total) is shorter than its \(header)-byte header"
         case .ipLengthBeyondFrame(let layer, let declared, let onWire):
@@ -139,7 +143,7 @@ extension DecodeAnomaly {
         switch self {
         case .truncated: .truncated
         case .notIP, .llcNotIP, .unsupportedLinkType, .unknownAddressFamily, .mplsNotIP, .pppNotIP: .notIP
-        case .badIPVersion, .badIPv4HeaderLength, .badIPv4TotalLength, .ipLengthBeyondFrame,
+        case .badIPVersion, .badIPv4HeaderLength, .badIPv4Options, .badIPv4TotalLength, .ipLengthBeyondFrame,
             .extensionHeaderBeyondPayload:
             .malformedIP
         case .badTCPDataOffset, .tcpHeaderBeyondSegment: .malformedTCP

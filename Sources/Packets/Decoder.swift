@@ -80,20 +80,26 @@ struct Frame {
             decodeEtherType(u16(0), at: 20, into: &p)
         case .rawIP:
             decodeIP(at: 0, into: &p)
-        case .rawIPv4:
-            decodeIPv4(at: 0, into: &p)
-        case .rawIPv6:
-            decodeIPv6(at: 0, into: &p)
+        case .rawIPv4, .rawIPv6:
+            // The version nibble decides, as Wireshark does, even where the link type promises one version.
+            decodeIP(at: 0, into: &p)
         case .null, .loop:
             guard has(4, at: 0, .loopback, &p) else { return }
             // DLT_NULL is in the capturing host's byte order: a family fits in 16 bits either way.
             let raw = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt32.self))
+            let bigEndianValue = u32(0)
             let family: UInt32 =
-                link == .loop ? u32(0) : (raw <= 0xffff ? raw : raw.byteSwapped)
+                link == .loop ? bigEndianValue : (raw <= 0xffff ? raw : raw.byteSwapped)
             switch family {
             case 2: decodeIPv4(at: 4, into: &p)
             case 10, 24, 28, 30: decodeIPv6(at: 4, into: &p)  // Linux, Net/OpenBSD, FreeBSD, Darwin
-            default: p.anomaly = .unknownAddressFamily(family)
+            default:
+                // Some writers put an EtherType in the low 16 bits instead (Wireshark accepts it too).
+                switch bigEndianValue & 0xffff {
+                case 0x0800 where bigEndianValue > 0xffff: decodeIPv4(at: 4, into: &p)
+                case 0x86dd where bigEndianValue > 0xffff: decodeIPv6(at: 4, into: &p)
+                default: p.anomaly = .unknownAddressFamily(family)
+                }
             }
         case .other(let dlt):
             p.anomaly = .unsupportedLinkType(dlt)
@@ -142,6 +148,18 @@ struct Frame {
             // Cisco VN-Tag: 4 bytes, then the EtherType.
             guard has(6, at: o, .vlan, &p) else { return }
             decodeEtherType(u16(o + 4), at: o + 6, into: &p)
+        case 0x893f:
+            // 802.1BR E-Tag: 6 bytes, then the EtherType.
+            guard has(8, at: o, .vlan, &p) else { return }
+            decodeEtherType(u16(o + 6), at: o + 8, into: &p)
+        case 0x88e5:
+            // MACsec: a 6-byte SecTAG (14 with the SCI); only integrity-protected frames are readable.
+            guard has(1, at: o, .vlan, &p) else { return }
+            let tci = u8(o)
+            let tag = tci & 0x20 != 0 ? 14 : 6
+            guard tci & 0x0c == 0 else { p.anomaly = .notIP(etherType: 0x88e5); return }
+            guard has(tag + 2, at: o, .vlan, &p) else { return }
+            decodeEtherType(u16(o + tag), at: o + tag + 2, into: &p)
         default:
             if type <= 1500 { decodeLLC(at: o, into: &p) } else { p.anomaly = .notIP(etherType: type) }
         }
@@ -159,6 +177,9 @@ struct Frame {
         switch u8(o) >> 4 {
         case 4: decodeIPv4(at: o, into: &p)
         case 6: decodeIPv6(at: o, into: &p)
+        case 0:
+            // A pseudowire control word (4 bytes), then an Ethernet frame (RFC 4448).
+            decodeEthernet(at: o + 4, into: &p)
         default: p.anomaly = .mplsNotIP
         }
     }
@@ -196,6 +217,10 @@ struct Frame {
         guard ihl >= 5 else { p.anomaly = .badIPv4HeaderLength(ihl); return }
         let headerLength = Int(ihl) * 4
         guard has(headerLength, at: o, .ipv4, &p) else { return }
+        guard optionsAreWellFormed(from: o + 20, to: o + headerLength) else {
+            flag(.badIPv4Options, &p)
+            return
+        }
         var total = Int(u16(o + 2))
         let onWire = wireLength - o
         if total == 0 {
@@ -220,6 +245,24 @@ struct Frame {
         }
         if moreFragments { p.fragment = .first }
         decodeTransport(p.ipProtocol, at: o + headerLength, end: o + total, isIPv6: false, into: &p)
+    }
+
+    /// IPv4 options: end-of-list and no-op are one byte; every other option has a length byte of at
+    /// least 2 that stays inside the header (RFC 791). Linux drops packets that break this.
+    func optionsAreWellFormed(from start: Int, to end: Int) -> Bool {
+        var o = start
+        while o < end {
+            switch u8(o) {
+            case 0: return true
+            case 1: o += 1
+            default:
+                guard o + 1 < end else { return false }
+                let length = Int(u8(o + 1))
+                guard length >= 2, o + length <= end else { return false }
+                o += length
+            }
+        }
+        return true
     }
 
     func decodeIPv6(at o: Int, into p: inout DecodedPacket) {
