@@ -43,6 +43,16 @@ import TestSupport
         #expect(p.hasIP && p.src.description == "203.0.113.1")
     }
 
+    @Test func malformedOptionIsRejected() {
+        // A security option claiming 40 bytes inside an 8-byte options area.
+        let frame = B.ipv4(src: "203.0.113.1", dst: "10.0.0.5", proto: 6, options: [130, 40, 0, 0, 0, 0, 0, 0], [UInt8](repeating: 0, count: 20))
+        let p = B.decode(frame, linkType: .rawIP)
+        #expect(p.anomaly == .badIPv4Options)
+        #expect(p.hasIP && !p.hasPorts)
+        // Length 1 is below the minimum of 2.
+        #expect(B.decode(B.ipv4(src: "203.0.113.1", dst: "10.0.0.5", proto: 6, options: [7, 1, 0, 0], []), linkType: .rawIP).anomaly == .badIPv4Options)
+    }
+
     @Test func totalLengthShorterThanHeader() {
         let frame = B.ipv4(src: "203.0.113.1", dst: "10.0.0.5", proto: 6, totalLength: 12, [UInt8](repeating: 0, count: 20))
         #expect(B.decode(frame, linkType: .rawIP).anomaly == .badIPv4TotalLength(total: 12, headerLength: 20))

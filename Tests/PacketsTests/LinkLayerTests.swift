@@ -92,7 +92,8 @@ func expectSYN(_ p: DecodedPacket, sourceLocation: SourceLocation = #_sourceLoca
         expectSYN(B.decode(synIPv4, linkType: .rawIPv4))
         #expect(B.decode(synIPv6, linkType: .rawIPv6).destinationPort == 443)
         #expect(B.decode([0x50] + synIPv4.dropFirst(), linkType: .rawIP).anomaly == .badIPVersion(5))
-        #expect(B.decode(synIPv6, linkType: .rawIPv4).anomaly == .badIPVersion(6))
+        // As in Wireshark, the version nibble wins over what the link type promises.
+        #expect(B.decode(synIPv6, linkType: .rawIPv4).src.description == "2001:db8::1")
     }
 
     @Test func rawLinkTypeVariantsMapToRawIP() {
@@ -114,6 +115,27 @@ func expectSYN(_ p: DecodedPacket, sourceLocation: SourceLocation = #_sourceLoca
         }
         let loop = B.decode(B.loopback(family: family, bigEndian: true, payload), linkType: .loop)
         #expect(loop.anomaly == nil)
+    }
+
+    @Test func etherTypeInsteadOfAFamilyInANullHeader() {
+        // Some writers store 0x0f000800: an EtherType in the low 16 bits (PcapPlusPlus' null_loopback.pcap).
+        expectSYN(B.decode([0x0f, 0x00, 0x08, 0x00] + synIPv4, linkType: .null))
+    }
+
+    @Test func mplsPseudowireCarriesEthernet() {
+        let labels: [UInt8] = [0x00, 0x01, 0x01, 0x40]
+        let controlWord: [UInt8] = [0, 0, 0, 0]
+        expectSYN(B.decode(B.ethernet(type: 0x8847, labels + controlWord + B.ethernet(type: 0x0800, synIPv4))))
+    }
+
+    @Test func providerBackboneVNTagETagAndMACsecAreUnwrapped() {
+        let pbb = B.ethernet(type: 0x88e7, [0, 0, 0, 1] + B.ethernet(type: 0x0800, synIPv4))
+        expectSYN(B.decode(pbb))
+        expectSYN(B.decode(B.ethernet(type: 0x8926, [0, 0, 0, 0] + B.be16(0x0800) + synIPv4)))
+        expectSYN(B.decode(B.ethernet(type: 0x893f, [0, 0, 0, 0, 0, 0] + B.be16(0x0800) + synIPv4)))
+        expectSYN(B.decode(B.ethernet(type: 0x88e5, [0x20, 0, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 8) + B.be16(0x0800) + synIPv4)))
+        // Encrypted MACsec hides the payload.
+        #expect(B.decode(B.ethernet(type: 0x88e5, [0x2c, 0, 0, 0, 0, 1] + [UInt8](repeating: 0, count: 40))).anomaly == .notIP(etherType: 0x88e5))
     }
 
     @Test func unknownLoopbackFamily() {
