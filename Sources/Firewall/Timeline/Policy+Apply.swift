@@ -108,7 +108,7 @@ extension Policy {
 
         case .createNetworkACLEntry(let aclID, let entry):
             guard let acl = networkACL(aclID) else {
-                warn("the entry is for network ACL \(aclID), which is not in the policy; ignored")
+                warn("the entry is for \(Policy.aclName(aclID)), which is not in the policy; ignored")
                 break
             }
             if acl.entry(entry.direction, entry.ruleNumber) != nil {
@@ -119,7 +119,7 @@ extension Policy {
 
         case .replaceNetworkACLEntry(let aclID, let entry):
             guard let acl = networkACL(aclID) else {
-                warn("the entry is for network ACL \(aclID), which is not in the policy; ignored")
+                warn("the entry is for \(Policy.aclName(aclID)), which is not in the policy; ignored")
                 break
             }
             if acl.entry(entry.direction, entry.ruleNumber) == nil {
@@ -130,7 +130,7 @@ extension Policy {
 
         case .deleteNetworkACLEntry(let aclID, let direction, let number):
             guard networkACL(aclID) != nil else {
-                warn("the entry is for network ACL \(aclID), which is not in the policy; ignored")
+                warn("the entry is for \(Policy.aclName(aclID)), which is not in the policy; ignored")
                 break
             }
             var removed: NetworkACLEntry?
@@ -161,6 +161,11 @@ extension Policy {
             if let t = change.udpStream { tracking.timeouts.udpStream = t }
         }
         return warnings
+    }
+
+    /// `network ACL acl-0a`, or a sentence for scenario edits made when no ACL is defined.
+    static func aclName(_ id: String) -> String {
+        id.isEmpty ? "the instance's network ACL (none is defined)" : "network ACL \(id)"
     }
 
     /// Whether an edit naming `eniID` is about the analysed interface (nil on either side: yes).
