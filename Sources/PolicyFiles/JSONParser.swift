@@ -118,7 +118,10 @@ struct JSONParser {
             while let c = current, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) { index += 1; n += 1 }
             return n
         }
-        guard digits() > 0 else { throw fail("a number needs digits") }
+        let leadingZero = current == UInt8(ascii: "0")
+        let integerDigits = digits()
+        guard integerDigits > 0 else { throw fail("a number needs digits") }
+        guard !(leadingZero && integerDigits > 1) else { throw fail("a number cannot start with 0") }
         if current == UInt8(ascii: ".") {
             index += 1
             guard digits() > 0 else { throw fail("a number needs digits after '.'") }

@@ -85,8 +85,9 @@ enum ScenarioTimeline {
 
     /// `sg-web/sgr-0ssh` → (group, rule id).
     static func ruleReference(_ text: String) -> (String, String)? {
-        let parts = text.trimmingSpaces.split(separator: "/")
-        guard parts.count == 2, parts[0].hasPrefix("sg-"), !parts[1].contains(" ") else { return nil }
+        let trimmed = text.trimmingSpaces
+        let parts = trimmed.split(separator: "/")
+        guard !trimmed.contains(" "), parts.count == 2, parts[0].hasPrefix("sg-") else { return nil }
         return (String(parts[0]), String(parts[1]))
     }
 
