@@ -108,9 +108,9 @@ public enum PolicyReport {
         switch peer {
         case .cidr(let block): return block.description
         case .prefixList(let id):
-            return id + (policy.prefixLists[id].map { " (\($0.count) CIDRs)" } ?? " (entries unknown)")
+            return id + (policy.prefixLists[id].map { " (\($0.count) CIDR\($0.count == 1 ? "" : "s"))" } ?? " (entries unknown)")
         case .securityGroup(let id):
-            return id + (policy.groupMembers[id].map { " (\($0.count) members)" } ?? " (members unknown)")
+            return id + (policy.groupMembers[id].map { " (\($0.count) member\($0.count == 1 ? "" : "s"))" } ?? " (members unknown)")
         }
     }
 
