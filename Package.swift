@@ -10,6 +10,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
         // C appears once: libpcap through pkg-config.
@@ -22,13 +23,21 @@ let package = Package(
         .target(name: "Capture", dependencies: ["CPcap", "Packets"]),
         // ③ policy, timeline, tracking and the engine that gives each frame its verdict.
         .target(name: "Firewall", dependencies: ["Packets"]),
+        // zlib through pkg-config, for CloudTrail's .json.gz files.
+        .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
+        // ③ files in: the scenario format, AWS CLI JSON and CloudTrail → Firewall's policy and timeline.
+        .target(
+            name: "PolicyFiles",
+            dependencies: ["Firewall", "Packets", "CZlib", .product(name: "Yams", package: "Yams")]),
         // ④ per-frame labels and the run summary.
         .target(name: "Reports", dependencies: ["Packets", "Firewall"]),
         // The command line: a thin dispatcher over the modules above.
         .executableTarget(
             name: "sgreplay",
             dependencies: [
-                "Capture", "Packets", "Firewall", "Reports",
+                "Capture", "Packets", "Firewall", "PolicyFiles", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Packets"], path: "Tests/TestSupport"),
@@ -36,5 +45,9 @@ let package = Package(
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
+        .testTarget(
+            name: "PolicyFilesTests", dependencies: ["PolicyFiles", "Firewall", "Packets"],
+            exclude: ["Fixtures"]),
     ]
 )

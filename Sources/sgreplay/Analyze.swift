@@ -1,5 +1,6 @@
 import ArgumentParser
 import Capture
+import Firewall
 import Reports
 
 /// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
@@ -9,6 +10,9 @@ struct Analyze: ParsableCommand {
 
     @Argument(help: "A pcap or pcapng file, or - for standard input.")
     var capture: String
+
+    @OptionGroup(title: "Policy")
+    var policyInputs: PolicyInputOptions
 
     @Option(name: .customLong("labels"), help: "Write one JSON label per frame here (- for standard output).")
     var labelsPath: String?
@@ -35,9 +39,11 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
+        // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
+        let policy = policyInputs.load()
         let result: Replay.Result
         do {
-            result = try Replay.run(capture: capture, labelsPath: labelsPath, options: options)
+            result = try Replay.run(capture: capture, labelsPath: labelsPath, options: options, policy: policy)
         } catch let error as CaptureError {
             Main.fail(error.description)
         } catch let error as OutputError {

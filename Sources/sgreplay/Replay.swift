@@ -1,4 +1,5 @@
 import Capture
+import Firewall
 import Packets
 import Reports
 
@@ -8,7 +9,10 @@ enum Replay {
         var summary: Summary
     }
 
-    static func run(capture path: String, labelsPath: String?, options: Analysis.Options) throws -> Result {
+    /// `policy`: the loaded policy and timeline; the engine that applies them comes later.
+    static func run(
+        capture path: String, labelsPath: String?, options: Analysis.Options, policy: LoadedPolicy
+    ) throws -> Result {
         let reader = try CaptureReader(path: path)
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
         var analysis = Analysis(

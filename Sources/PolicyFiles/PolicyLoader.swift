@@ -1,0 +1,135 @@
+import Firewall
+import Packets
+
+/// Whether the policy files describe the state before the timeline or after it.
+public enum PolicyState: String, Sendable, CaseIterable {
+    /// Before the first edit (the default, SEMANTICS.md 7).
+    case start
+    /// After the last edit: a snapshot taken after the incident; the start is derived by undoing the timeline.
+    case end
+}
+
+/// The one entry point for policy and timeline inputs (`--policy`, `--timeline`, `--eni`,
+/// `--instance`, `--policy-state`).
+///
+///     let loaded = try PolicyLoader.load(
+///         policyFiles: ["sg.json", "eni.json"], timelineFiles: ["trail.json.gz"], eni: nil,
+///         extraInstanceAddresses: [], policyState: .start)
+///
+/// Files are recognised by content, never by name. Every problem that makes an input unusable is
+/// an `InputError` naming the file and the line or JSON path; problems the run can live with are
+/// `loaded.warnings` and `loaded.notes`.
+public enum PolicyLoader {
+    public static func load(
+        policyFiles: [String], timelineFiles: [String] = [], eni: String? = nil,
+        extraInstanceAddresses: [IPAddress] = [], policyState: PolicyState = .start
+    ) throws(InputError) -> LoadedPolicy {
+        var parts = PolicyParts()
+        for path in policyFiles {
+            try readPolicyFile(ParsedFile.load(path).root, into: &parts)
+        }
+        var policy = try combine(parts, eni: eni, extraAddresses: extraInstanceAddresses, notes: &parts.notes)
+        var notes = parts.notes
+
+        var edits = parts.scenarios.flatMap(\.edits)
+        var ignored = LoadedPolicy.IgnoredEvents()
+        var scope = CloudTrail.Scope(
+            groupIDs: Set(policy.securityGroups.map(\.id)), aclIDs: Set(policy.networkACLs.map(\.id)),
+            eniID: policy.instance.eniID,
+            associationIDs: Set(policy.activeNetworkACL?.associations[policy.instance.subnetID ?? ""].map { [$0] } ?? []))
+        for path in timelineFiles {
+            let root = try ParsedFile.load(path).root
+            if CloudTrail.recognises(root) {
+                let result = try CloudTrail.edits(from: try CloudTrail.records(root), scope: &scope)
+                edits += result.edits
+                ignored.failed += result.ignored.failed
+                ignored.notEdits += result.ignored.notEdits
+                ignored.otherResources += result.ignored.otherResources
+                for note in result.notes where !notes.contains(note) { notes.append(note) }
+            } else if ScenarioFile.recognises(root) {
+                if let key = root.keys.first(where: { ScenarioFile.policyKeys.contains($0) }), let item = root.field(key) {
+                    throw item.error("a timeline file holds only timeline:; this one has \(key): give it with --policy")
+                }
+                edits += try ScenarioFile.parse(root).edits
+            } else {
+                throw root.error(
+                    "not a timeline file: expected CloudTrail (Records or lookup-events' Events) or a scenario timeline:, found \(describeKeys(root))")
+            }
+        }
+        edits = edits.map { resolveInstanceACL($0, policy.networkACLID) }
+        let timeline = Timeline(edits)
+
+        var warnings: [PolicyWarning] = []
+        if policyState == .end {
+            if timeline.mixesTimeKinds {
+                throw InputError(
+                    file: timelineFiles.first ?? policyFiles.first ?? "timeline",
+                    message: "--policy-state end needs the edits in one order, but some times are absolute and others relative to the first frame; write them all one way")
+            }
+            let (start, undoWarnings) = timeline.startState(fromEnd: policy)
+            policy = start
+            warnings += undoWarnings
+        }
+        // Dry run: the warnings the engine will meet when it applies the edits.
+        var replay = policy
+        for edit in timeline.edits { warnings += replay.apply(edit) }
+
+        return LoadedPolicy(
+            policy: policy, timeline: timeline, warnings: warnings, notes: notes, ignoredEvents: ignored,
+            derivedFromEndState: policyState == .end)
+    }
+
+    /// Sorts one policy file into `parts` by its top-level key.
+    static func readPolicyFile(_ root: Item, into parts: inout PolicyParts) throws(InputError) {
+        guard case .object = root.node.value else {
+            throw root.error("not a policy file: expected an object at the top, found \(root.node.kindName)")
+        }
+        if root.field("SecurityGroups") != nil {
+            try AWSDescribeFiles.securityGroups(root, into: &parts)
+        } else if root.field("SecurityGroupRules") != nil {
+            try AWSDescribeFiles.securityGroupRules(root, into: &parts)
+        } else if root.field("NetworkAcls") != nil {
+            try AWSDescribeFiles.networkACLs(root, into: &parts)
+        } else if root.field("NetworkInterfaces") != nil {
+            try AWSDescribeFiles.networkInterfaces(root, into: &parts)
+        } else if root.field("Subnets") != nil {
+            try AWSDescribeFiles.subnets(root, into: &parts)
+        } else if root.field("Entries") != nil {
+            try AWSDescribeFiles.prefixListEntries(root, into: &parts)
+        } else if CloudTrail.recognises(root) {
+            throw root.error("this is a CloudTrail file, a timeline: give it with --timeline")
+        } else if ScenarioFile.recognises(root) {
+            parts.scenarios.append(try ScenarioFile.parse(root))
+        } else {
+            throw root.error(
+                "not a policy file: expected a scenario (instance, groups, nacl, settings, timeline) or AWS CLI JSON "
+                    + "(SecurityGroups, SecurityGroupRules, NetworkAcls, NetworkInterfaces, Subnets or Entries), found \(describeKeys(root))")
+        }
+    }
+
+    static func describeKeys(_ root: Item) -> String {
+        let keys = root.keys
+        if keys.isEmpty { return case_(root) }
+        let shown = keys.prefix(5).joined(separator: ", ")
+        return "keys " + shown + (keys.count > 5 ? ", …" : "")
+    }
+
+    private static func case_(_ root: Item) -> String {
+        if case .object = root.node.value { return "an empty object" }
+        return root.node.kindName
+    }
+
+    /// Scenario NACL edits without `acl:` are about the instance's ACL.
+    private static func resolveInstanceACL(_ timed: TimedEdit, _ active: String?) -> TimedEdit {
+        var copy = timed
+        let id = active ?? ScenarioTimeline.instanceACL
+        switch timed.edit {
+        case .createNetworkACLEntry(ScenarioTimeline.instanceACL, let entry): copy.edit = .createNetworkACLEntry(aclID: id, entry: entry)
+        case .replaceNetworkACLEntry(ScenarioTimeline.instanceACL, let entry): copy.edit = .replaceNetworkACLEntry(aclID: id, entry: entry)
+        case .deleteNetworkACLEntry(ScenarioTimeline.instanceACL, let d, let n):
+            copy.edit = .deleteNetworkACLEntry(aclID: id, direction: d, ruleNumber: n)
+        default: break
+        }
+        return copy
+    }
+}
