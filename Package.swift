@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Firewall", "Packets", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(
             name: "PolicyFilesTests", dependencies: ["PolicyFiles", "Firewall", "Packets"],
