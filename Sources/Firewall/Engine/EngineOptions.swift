@@ -1,0 +1,72 @@
+import Packets
+
+/// Every setting the replay depends on that is not in the policy files: the [choice]s of
+/// SEMANTICS.md, each with its default, all overridable from the command line and shown in the
+/// summary so a reader sees the assumptions.
+///
+///     var options = EngineOptions()
+///     options.conntrackMax = 50_000
+///     options.timeouts.icmp = .seconds(60)
+public struct EngineOptions: Hashable, Sendable {
+    /// Which flows seen mid-stream are taken as established before the capture (SEMANTICS.md 5.3).
+    public var assumeEstablished: AssumeEstablished = .tcp
+    /// The tracking table's allowance; nil is unlimited. Overrides the policy's `conntrack-max`.
+    public var conntrackMax: Int? = nil
+    /// Idle timeouts. The three AWS ones come from the policy (ConnectionTrackingConfiguration)
+    /// unless set here; the others are [choice]s.
+    public var timeouts = Timeouts()
+    /// Set from the command line: these win over the policy's ConnectionTrackingConfiguration.
+    public var tcpEstablishedOverride: Duration? = nil
+    public var udpOverride: Duration? = nil
+    public var udpStreamOverride: Duration? = nil
+    /// More blocks AWS does not filter (besides the link-local services and DHCP), e.g. the VPC's
+    /// base+2 resolver. Added to the policy's `exempt`.
+    public var exemptCIDRs: [CIDR] = []
+    /// Peers whose flows are always tracked (NAT gateways, load balancers), added to the policy's.
+    public var automaticallyTrackedPeers: [CIDR] = []
+    /// Every flow is tracked, whatever the rules (SEMANTICS.md 5.1 item 4, "all").
+    public var trackAllPeers = false
+
+    public init() {}
+
+    public enum AssumeEstablished: String, Hashable, Sendable, CaseIterable {
+        /// A TCP flow whose first captured packet is not a SYN was established before the capture.
+        case tcp
+        /// The same for every protocol's first packet.
+        case all
+        /// Nothing existed before the capture.
+        case none
+    }
+
+    /// Idle timeouts per flow state (SEMANTICS.md 5.4).
+    public struct Timeouts: Hashable, Sendable {
+        /// TCP established: AWS TcpEstablishedTimeout, 432000 s (5 days; 350 s on Nitro v6).
+        public var tcpEstablished: Duration = .seconds(432_000)
+        /// UDP seen one way, or a single request-response: AWS UdpTimeout, 30 s.
+        public var udp: Duration = .seconds(30)
+        /// UDP stream (from the second completed transaction): AWS UdpStreamTimeout, 180 s.
+        public var udpStream: Duration = .seconds(180)
+        /// [choice] TCP SYN seen, handshake incomplete: 120 s (Linux nf_conntrack syn_sent).
+        public var tcpNotEstablished: Duration = .seconds(120)
+        /// [choice] TCP closing (both FINs, or a FIN then the other side's ACK): 120 s (Linux fin_wait/time_wait).
+        public var tcpClosing: Duration = .seconds(120)
+        /// [choice] TCP after a RST: 10 s (Linux close).
+        public var tcpAfterReset: Duration = .seconds(10)
+        /// [choice] ICMP and ICMPv6: 30 s (Linux icmp timeout; seed 001).
+        public var icmp: Duration = .seconds(30)
+        /// Other protocols: 600 s (seed 000).
+        public var other: Duration = .seconds(600)
+
+        public init() {}
+    }
+}
+
+/// The link-local services and DHCP that security groups do not filter (SEMANTICS.md 5.6 [choice]).
+public enum AWSExempt {
+    /// Instance metadata, Time Sync and the Amazon DNS resolver, IPv4 and IPv6.
+    public static let addresses: [IPAddress] = [
+        "169.254.169.254", "169.254.169.123", "169.254.169.253", "fd00:ec2::254", "fd00:ec2::123", "fd00:ec2::253",
+    ].compactMap { IPAddress(parsing: $0) }
+    /// DHCP: a UDP packet with either port 67 or 68.
+    public static let dhcpPorts: [UInt16] = [67, 68]
+}
