@@ -1,8 +1,9 @@
 import Firewall
 import Packets
 
-/// Counts gathered while frames stream past, rendered once at the end as text or JSON.
-/// Updating it is a few integer increments per frame.
+/// Counts gathered while frames stream past, rendered once at the end as text or JSON. Updating it
+/// is a few integer increments per frame, plus a dictionary update for packets that only tracking
+/// let through (bounded: at most `flowLimit` flows per period are itemised).
 public struct Summary: Sendable {
     public var captureName: String
     public var linkTypeName = ""
@@ -13,11 +14,10 @@ public struct Summary: Sendable {
     /// Skipped frames by decode anomaly class, with the first example of each.
     public var anomalies = [Int](repeating: 0, count: DecodeAnomaly.Category.allCases.count)
     public var anomalyExamples = [String?](repeating: nil, count: DecodeAnomaly.Category.allCases.count)
-    /// Frames decoded fine but not judged, and why (the first reason seen).
-    public var notEvaluated = 0
+    /// Other skip reasons (not-instance, aws-exempt) by key.
+    public var otherSkips: [String: Int] = [:]
     /// pcapng custom blocks, labelled as frames the way Wireshark numbers them.
     public var nonPackets = 0
-    public var notEvaluatedReason: String?
     /// UDP 4789 frames carrying VXLAN that were left wrapped.
     public var vxlanFrames = 0
     public var decapsulatedFrames = 0
@@ -25,6 +25,61 @@ public struct Summary: Sendable {
     public var lastTime: Timestamp?
     /// libpcap stopped early at a corrupt or truncated record.
     public var captureError: String?
+
+    /// The instance's addresses, and whether they were inferred from the capture.
+    public var instanceAddresses: [String] = []
+    public var instanceInferred = false
+    /// Notes and warnings from loading the policy and applying the timeline.
+    public var warnings: [String] = []
+    /// The [choice]s and settings in force, in order, as (name, value).
+    public var assumptions: [(String, String)] = []
+
+    /// Period i runs from the i-th timeline edit to the next (period 0: before any edit).
+    public var periods: [Period] = [Period()]
+    public var edits: [EditInfo] = []
+    public var conntrack = ConntrackFigures()
+    public static let flowLimit = 200
+
+    public struct Period: Sendable {
+        public var verdicts = [Int](repeating: 0, count: Verdict.allCases.count)
+        /// Flows with packets that only a tracking entry let through.
+        public var trackingFlows: [FlowKey: FlowFigures] = [:]
+        public var moreTrackingFlows = 0
+        public init() {}
+    }
+
+    public struct FlowFigures: Sendable {
+        public var flow: String
+        public var packets = 0
+        public var bytes = 0
+        public var firstFrame = 0
+        public var lastFrame = 0
+        public var firstTime = Timestamp(nanoseconds: 0)
+        public var lastTime = Timestamp(nanoseconds: 0)
+        /// Where the entry came from ("entry created at frame 5 (…)"), and its last state.
+        public var entry: String
+        public var state = ""
+        public var expires = Timestamp(nanoseconds: 0)
+    }
+
+    public struct EditInfo: Sendable {
+        public var time: Timestamp
+        public var description: String
+        public var source: String
+        public var firstFrame: Int
+        public var warnings: [String]
+    }
+
+    public struct ConntrackFigures: Sendable {
+        public var allowance: Int?
+        public var lost = 0
+        public var peak = 0
+        public var peakTime: Timestamp?
+        public var created = 0
+        public var preexisting = 0
+        public var liveAtEnd = 0
+        public var bytesPerEntry = 0
+    }
 
     public init(captureName: String) {
         self.captureName = captureName
@@ -37,6 +92,71 @@ public struct Summary: Sendable {
         guard let time else { return }
         if firstTime == nil { firstTime = time }
         lastTime = time
+    }
+
+    /// Counts one judged frame.
+    public mutating func record(_ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int) {
+        count(j.verdict, time: time)
+        if p.hasIP { ipFrames += 1 }
+        if p.looksLikeVXLAN { vxlanFrames += 1 }
+        if p.decapsulated { decapsulatedFrames += 1 }
+        if let anomaly = p.anomaly {
+            let category = anomaly.category.rawValue
+            anomalies[category] += 1
+            if anomalyExamples[category] == nil { anomalyExamples[category] = anomaly.description }
+        } else if j.verdict == .skipped {
+            otherSkips[j.reason.key, default: 0] += 1
+        }
+        while periods.count <= j.editsApplied { periods.append(Period()) }
+        periods[j.editsApplied].verdicts[Int(j.verdict.rawValue)] += 1
+        if j.verdict == .allowedByTracking, let flow = j.flow {
+            noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength)
+        }
+    }
+
+    private mutating func noteTracking(_ flow: FlowKey, _ j: Judgement, _ p: DecodedPacket, frame: Int, time: Timestamp, bytes: Int) {
+        let i = j.editsApplied
+        if periods[i].trackingFlows[flow] == nil {
+            guard periods[i].trackingFlows.count < Summary.flowLimit else {
+                periods[i].moreTrackingFlows += 1
+                return
+            }
+            let origin: String
+            if let e = j.entry {
+                origin = e.preexisting
+                    ? "entry assumed established before the capture"
+                    : "entry created at frame \(e.createdFrame) (\(e.created.rfc3339))"
+            } else {
+                origin = "related to a tracked flow"
+            }
+            periods[i].trackingFlows[flow] = FlowFigures(
+                flow: FlowText(j, packet: p).description, firstFrame: frame, firstTime: time, entry: origin)
+        }
+        periods[i].trackingFlows[flow]!.packets += 1
+        periods[i].trackingFlows[flow]!.bytes += bytes
+        periods[i].trackingFlows[flow]!.lastFrame = frame
+        periods[i].trackingFlows[flow]!.lastTime = time
+        if let e = j.entry {
+            periods[i].trackingFlows[flow]!.state = e.state.label
+            periods[i].trackingFlows[flow]!.expires = e.expires
+        }
+    }
+
+    /// Takes the engine's figures at the end of the run.
+    public mutating func finish(_ engine: Engine) {
+        edits = engine.appliedEdits.map { applied in
+            EditInfo(
+                time: applied.time, description: applied.edit.edit.description,
+                source: [applied.edit.origin, applied.edit.source?.description].compactMap { $0 }.joined(separator: " — "),
+                firstFrame: applied.frame, warnings: applied.warnings.map(\.description))
+        }
+        while periods.count <= edits.count { periods.append(Period()) }
+        let s = engine.statistics
+        conntrack = ConntrackFigures(
+            allowance: engine.allowance, lost: s.conntrackAllowanceExceeded, peak: s.peakEntries, peakTime: s.peakTime,
+            created: s.entriesCreated, preexisting: s.preexistingEntries, liveAtEnd: engine.liveEntries,
+            bytesPerEntry: engine.bytesPerEntry)
+        for edit in edits { warnings += edit.warnings }
     }
 
     public func count(of verdict: Verdict) -> Int { verdicts[Int(verdict.rawValue)] }
@@ -54,30 +174,78 @@ public struct Summary: Sendable {
         return out
     }
 
-    // MARK: Rendering
+    /// Flows of a period that only tracking let through, most packets first (then first frame).
+    public func trackingFlows(_ period: Int) -> [FlowFigures] {
+        guard period < periods.count else { return [] }
+        return periods[period].trackingFlows.values.sorted {
+            ($0.packets, -$0.firstFrame) > ($1.packets, -$1.firstFrame)
+        }
+    }
+}
 
+// MARK: Rendering
+
+extension Summary {
     public func json() -> JSON {
-        var verdictPairs: [(String, JSON)] = []
-        for verdict in Verdict.allCases { verdictPairs.append((verdict.label, .int(count(of: verdict)))) }
+        func verdictObject(_ counts: [Int]) -> JSON {
+            .object(Verdict.allCases.map { ($0.label, .int(counts[Int($0.rawValue)])) })
+        }
         var skipPairs: [(String, JSON)] = []
         for category in DecodeAnomaly.Category.allCases where anomalies[category.rawValue] > 0 {
             skipPairs.append((category.key, .int(anomalies[category.rawValue])))
         }
-        if notEvaluated > 0 { skipPairs.append(("not-evaluated", .int(notEvaluated))) }
+        for key in otherSkips.keys.sorted() { skipPairs.append((key, .int(otherSkips[key]!))) }
         if nonPackets > 0 { skipPairs.append(("not-a-packet", .int(nonPackets))) }
+        let editObjects: [JSON] = edits.enumerated().map { i, edit in
+            .object([
+                ("time", .string(edit.time.rfc3339)),
+                ("edit", .string(edit.description)),
+                ("source", .string(edit.source)),
+                ("first_frame", edit.firstFrame > 0 ? .int(edit.firstFrame) : .null),
+                ("verdicts_after", verdictObject(periods[i + 1].verdicts)),
+                ("allowed_by_tracking_flows", .array(trackingFlows(i + 1).map(Summary.flowJSON))),
+                ("warnings", .array(edit.warnings.map { .string($0) })),
+            ])
+        }
         return .object([
             ("frames", .int(frames)),
-            ("verdicts", .object(verdictPairs)),
+            ("verdicts", verdictObject(verdicts)),
             ("capture", .string(captureName)),
             ("link_type", .string(linkTypeName)),
-            ("ip_frames", .int(ipFrames)),
             ("first_time", firstTime.map { .string($0.rfc3339) } ?? .null),
             ("last_time", lastTime.map { .string($0.rfc3339) } ?? .null),
+            ("ip_frames", .int(ipFrames)),
+            ("instance", .object([
+                ("addresses", .array(instanceAddresses.map { .string($0) })),
+                ("inferred_from_capture", .bool(instanceInferred)),
+            ])),
             ("skipped_reasons", .object(skipPairs)),
+            ("edits", .array(editObjects)),
+            ("allowed_by_tracking_before_edits", .array(trackingFlows(0).map(Summary.flowJSON))),
+            ("conntrack", .object([
+                ("allowance", conntrack.allowance.map { .int($0) } ?? .string("unlimited")),
+                ("conntrack_allowance_exceeded", .int(conntrack.lost)),
+                ("peak_entries", .int(conntrack.peak)),
+                ("peak_time", conntrack.peakTime.map { .string($0.rfc3339) } ?? .null),
+                ("entries_created", .int(conntrack.created)),
+                ("entries_assumed_established", .int(conntrack.preexisting)),
+                ("live_at_end", .int(conntrack.liveAtEnd)),
+            ])),
+            ("assumptions", .object(assumptions.map { ($0.0, .string($0.1)) })),
             ("vxlan_frames", .int(vxlanFrames)),
             ("decapsulated_frames", .int(decapsulatedFrames)),
             ("capture_error", captureError.map { .string($0) } ?? .null),
+            ("warnings", .array(warnings.map { .string($0) })),
             ("suggestions", .array(suggestions.map { .string($0) })),
+        ])
+    }
+
+    static func flowJSON(_ f: FlowFigures) -> JSON {
+        .object([
+            ("flow", .string(f.flow)), ("packets", .int(f.packets)), ("bytes", .int(f.bytes)),
+            ("first_frame", .int(f.firstFrame)), ("last_frame", .int(f.lastFrame)),
+            ("first_time", .string(f.firstTime.rfc3339)), ("last_time", .string(f.lastTime.rfc3339)),
+            ("entry", .string(f.entry)), ("state", .string(f.state)), ("expires_if_idle", .string(f.expires.rfc3339)),
         ])
     }
 
@@ -85,12 +253,15 @@ public struct Summary: Sendable {
         var lines: [String] = []
         var head = "\(captureName): \(frames) frame\(frames == 1 ? "" : "s")"
         if !linkTypeName.isEmpty { head += " (\(linkTypeName))" }
-        if let firstTime, let lastTime {
-            head += ", \(firstTime.rfc3339) to \(lastTime.rfc3339)"
-        }
+        if let firstTime, let lastTime { head += ", \(firstTime.rfc3339) to \(lastTime.rfc3339)" }
         lines.append(head)
+        if !instanceAddresses.isEmpty {
+            lines.append("instance: \(instanceAddresses.joined(separator: ", "))"
+                + (instanceInferred ? " (inferred: the address seen in the most frames; give --instance to be sure)" : ""))
+        }
+        lines.append("")
         let width = Verdict.allCases.map { $0.label.count }.max() ?? 0
-        let numberWidth = String(frames).count
+        let numberWidth = max(String(frames).count, 1)
         for verdict in Verdict.allCases {
             lines.append("  " + pad(verdict.label, width) + "  " + padLeft(String(count(of: verdict)), numberWidth))
         }
@@ -98,11 +269,45 @@ public struct Summary: Sendable {
             let example = anomalyExamples[category.rawValue].map { "  e.g. \($0)" } ?? ""
             lines.append("    " + padLeft(String(anomalies[category.rawValue]), numberWidth) + " " + category.key + example)
         }
-        if notEvaluated > 0 {
-            lines.append("    " + padLeft(String(notEvaluated), numberWidth) + " " + (notEvaluatedReason ?? "not evaluated"))
+        for key in otherSkips.keys.sorted() {
+            lines.append("    " + padLeft(String(otherSkips[key]!), numberWidth) + " " + key)
         }
         if nonPackets > 0 {
             lines.append("    " + padLeft(String(nonPackets), numberWidth) + " not-a-packet (pcapng custom blocks)")
+        }
+
+        let before = trackingFlows(0)
+        if !before.isEmpty {
+            lines.append("")
+            lines.append("Before any edit, allowed only by tracking:")
+            lines += before.prefix(10).map { "  " + Summary.flowLine($0) }
+        }
+        if !edits.isEmpty {
+            lines.append("")
+            lines.append("Timeline (\(edits.count) edit\(edits.count == 1 ? "" : "s")):")
+            for (i, edit) in edits.enumerated() {
+                let at = edit.firstFrame > 0 ? "from frame \(edit.firstFrame)" : "after the last frame"
+                lines.append("  \(edit.time.rfc3339)  \(edit.description)  (\(at); \(edit.source))")
+                let after = periods[i + 1].verdicts
+                let parts = Verdict.allCases.filter { after[Int($0.rawValue)] > 0 && $0 != .skipped }
+                    .map { "\(after[Int($0.rawValue)]) \($0.label)" }
+                if !parts.isEmpty { lines.append("    until the next edit: " + parts.joined(separator: ", ")) }
+                let flows = trackingFlows(i + 1)
+                if !flows.isEmpty {
+                    lines.append("    still flowing only because of connection tracking:")
+                    lines += flows.prefix(10).map { "      " + Summary.flowLine($0) }
+                    if flows.count > 10 || periods[i + 1].moreTrackingFlows > 0 {
+                        lines.append("      … and \(flows.count - min(flows.count, 10) + periods[i + 1].moreTrackingFlows) more flows")
+                    }
+                }
+                for warning in edit.warnings { lines.append("    warning: \(warning)") }
+            }
+        }
+        if conntrack.allowance != nil || conntrack.lost > 0 {
+            lines.append("")
+            lines.append("Connection tracking: allowance \(conntrack.allowance.map(String.init) ?? "unlimited"), "
+                + "peak \(conntrack.peak) entries" + (conntrack.peakTime.map { " at \($0.rfc3339)" } ?? "")
+                + ", conntrack_allowance_exceeded \(conntrack.lost)")
         }
         if decapsulatedFrames > 0 {
             lines.append("VXLAN: \(decapsulatedFrames) frames unwrapped; their inner packets were analysed")
@@ -110,8 +315,22 @@ public struct Summary: Sendable {
         if let captureError {
             lines.append("capture error: \(captureError) (the frames before it were analysed)")
         }
+        let otherWarnings = warnings.filter { w in !edits.contains { $0.warnings.contains(w) } }
+        if !otherWarnings.isEmpty {
+            lines.append("")
+            lines += otherWarnings.map { "warning: \($0)" }
+        }
         for suggestion in suggestions { lines.append("hint: " + suggestion) }
+        if !assumptions.isEmpty {
+            lines.append("")
+            lines.append("Assumptions: " + assumptions.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func flowLine(_ f: FlowFigures) -> String {
+        "\(f.flow): \(f.packets) packet\(f.packets == 1 ? "" : "s"), \(f.bytes) bytes, frames \(f.firstFrame)–\(f.lastFrame); "
+            + "\(f.entry), \(f.state), expires if idle at \(f.expires.rfc3339)"
     }
 
     private func pad(_ s: String, _ width: Int) -> String {

@@ -23,6 +23,9 @@ struct Analyze: ParsableCommand {
     @Option(help: "Unwrap encapsulation before analysing: vxlan (AWS Traffic Mirroring, UDP 4789).")
     var decap: Decapsulation?
 
+    @OptionGroup(title: "Connection tracking (SEMANTICS.md [choice]s; the summary lists the values used)")
+    var tracking: TrackingOptions
+
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {
         case text, json
     }
@@ -43,10 +46,14 @@ struct Analyze: ParsableCommand {
         let policy = policyInputs.load()
         let result: Replay.Result
         do {
-            result = try Replay.run(capture: capture, labelsPath: labelsPath, options: options, policy: policy)
+            result = try Replay.run(
+                capture: capture, labelsPath: labelsPath, options: options, engineOptions: tracking.engineOptions,
+                policy: policy)
         } catch let error as CaptureError {
             Main.fail(error.description)
         } catch let error as OutputError {
+            Main.fail(error.description)
+        } catch let error as SpoolError {
             Main.fail(error.description)
         }
         if let captureError = result.summary.captureError {

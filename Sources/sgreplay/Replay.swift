@@ -3,21 +3,44 @@ import Firewall
 import Packets
 import Reports
 
-/// The whole data flow of `analyze` on one screen: capture → decode → (engine) → labels → summary.
+/// The whole data flow of `analyze` on one screen: capture → decode → engine → labels → summary.
 enum Replay {
     struct Result {
         var summary: Summary
     }
 
-    /// `policy`: the loaded policy and timeline; the engine that applies them comes later.
     static func run(
-        capture path: String, labelsPath: String?, options: Analysis.Options, policy: LoadedPolicy
+        capture path: String, labelsPath: String?, options: Analysis.Options, engineOptions: EngineOptions,
+        policy loaded: LoadedPolicy
     ) throws -> Result {
-        let reader = try CaptureReader(path: path)
+        var loaded = loaded
+        // Standard input can be read once: spool it when a first pass is needed.
+        let spool = try Spool(path: path, needed: loaded.policy.instance.addresses.isEmpty
+            || (engineOptions.assumeEstablished != .none && (engineOptions.conntrackMax ?? loaded.policy.tracking.conntrackMax) != nil))
+        defer { spool.remove() }
+        let capturePath = spool.path
+
+        var inferred = false
+        if loaded.policy.instance.addresses.isEmpty, let address = try mostSeenAddress(capturePath, options) {
+            loaded.policy.instance.add(address, kind: .given)
+            inferred = true
+            warn("no instance address was given; taking \(address), the address seen in the most frames (give --instance to choose)")
+        }
+        var engine = Engine(policy: loaded, options: engineOptions)
+        if engine.needsFirstPass {
+            try forEachDecoded(capturePath, options) { packet, time in engine.firstPass(packet, time: time) }
+            engine.finishFirstPass()
+        }
+
+        let reader = try CaptureReader(path: capturePath)
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
+        var summary = Summary(captureName: path == "-" ? "standard input" : path)
+        summary.instanceAddresses = loaded.policy.instance.addresses.map { $0.address.description }
+        summary.instanceInferred = inferred
+        summary.assumptions = engineOptions.assumptions(for: loaded.policy)
+        summary.warnings = loaded.warnings.map(\.description)
         var analysis = Analysis(
-            linkType: reader.linkType, options: options,
-            summary: Summary(captureName: path == "-" ? "standard input" : path),
+            linkType: reader.linkType, options: options, engine: engine, summary: summary,
             labels: labelsFile.map(LabelWriter.init(output:)))
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
 
@@ -31,9 +54,36 @@ enum Replay {
                 linkType: record.linkType)
         }
         if case .error(let error) = end {
-            analysis.summary.captureError = error.description
+            analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
+        analysis.finish()
         try labelsFile?.commit()
         return Result(summary: analysis.summary)
+    }
+
+    /// Decodes every frame of a capture (a first pass: no labels, no summary).
+    static func forEachDecoded(_ path: String, _ options: Analysis.Options, _ body: (DecodedPacket, Timestamp) -> Void) throws {
+        let reader = try CaptureReader(path: path)
+        var decoder = Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN)
+        var packet = DecodedPacket()
+        _ = reader.forEachPacket { record, bytes in
+            guard record.isPacket else { return }
+            if record.linkType != decoder.linkType { decoder.linkType = record.linkType }
+            decoder.decode(bytes, wireLength: record.wireLength, into: &packet)
+            body(packet, record.timestamp)
+        }
+    }
+
+    /// The address in the most frames (source or destination), first seen on a tie (INTERFACE.md).
+    static func mostSeenAddress(_ path: String, _ options: Analysis.Options) throws -> IPAddress? {
+        var counts: [IPAddress: (count: Int, first: Int)] = [:]
+        var n = 0
+        try forEachDecoded(path, options) { packet, _ in
+            guard packet.hasIP else { return }
+            n += 1
+            counts[packet.src, default: (0, n)].count += 1
+            if packet.dst != packet.src { counts[packet.dst, default: (0, n)].count += 1 }
+        }
+        return counts.max { a, b in (a.value.count, -a.value.first) < (b.value.count, -b.value.first) }?.key
     }
 }

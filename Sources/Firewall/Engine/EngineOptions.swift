@@ -70,3 +70,32 @@ public enum AWSExempt {
     /// DHCP: a UDP packet with either port 67 or 68.
     public static let dhcpPorts: [UInt16] = [67, 68]
 }
+
+extension EngineOptions {
+    /// Every setting and [choice] in force, as (name, value), for summaries and reports.
+    public func assumptions(for policy: Policy) -> [(String, String)] {
+        let t = Engine.timeouts(policy, self)
+        func seconds(_ d: Duration) -> String {
+            let s = d.nanoseconds / 1_000_000_000, rest = d.nanoseconds % 1_000_000_000
+            return rest == 0 ? "\(s) s" : "\(Double(d.nanoseconds) / 1e9) s"
+        }
+        let max = conntrackMax ?? policy.tracking.conntrackMax
+        let exempt = (policy.tracking.exemptCIDRs + exemptCIDRs).map(\.description)
+        let tracked = (policy.tracking.automaticallyTrackedPeers + automaticallyTrackedPeers).map(\.description)
+        return [
+            ("conntrack-max", max.map(String.init) ?? "unlimited"),
+            ("assume-established", assumeEstablished.rawValue),
+            ("timeout-tcp-established", seconds(t.tcpEstablished)),
+            ("timeout-udp", seconds(t.udp)),
+            ("timeout-udp-stream", seconds(t.udpStream)),
+            ("timeout-tcp-handshake", seconds(t.tcpNotEstablished)),
+            ("timeout-tcp-closing", seconds(t.tcpClosing)),
+            ("timeout-tcp-reset", seconds(t.tcpAfterReset)),
+            ("timeout-icmp", seconds(t.icmp)),
+            ("timeout-other", seconds(t.other)),
+            ("untracked-needs", "literal 0.0.0.0/0 or ::/0 rules"),
+            ("exempt", (["link-local AWS services", "DHCP"] + exempt).joined(separator: " + ")),
+            ("auto-tracked", trackAllPeers || policy.tracking.trackAllPeers ? "all" : (tracked.isEmpty ? "none" : tracked.joined(separator: " "))),
+        ]
+    }
+}

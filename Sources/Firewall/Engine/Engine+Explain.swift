@@ -1,0 +1,131 @@
+import Packets
+
+extension Engine {
+    /// The label's `reason` for a judgement made just now (it reads the policy in force).
+    ///
+    ///     tracking-entry: created at frame 4 (2023-11-14T22:13:21.000000000Z) by sg-web/sgr-ssh inbound tcp 22
+    ///     from 203.0.113.1/32, tcp established, expires if idle at …; no inbound rule permits it now
+    public func reasonText(_ j: Judgement, packet p: DecodedPacket) -> String {
+        var text = baseReason(j, p)
+        if j.fragmentOfFrame > 0 {
+            text = "fragment: later fragment of frame \(j.fragmentOfFrame)'s datagram, same verdict; " + text
+        } else if j.protocolOnly {
+            text += " (a later fragment without its first fragment: judged by protocol only)"
+        }
+        return text
+    }
+
+    private func baseReason(_ j: Judgement, _ p: DecodedPacket) -> String {
+        let word = j.direction == .outbound ? "outbound" : "inbound"
+        switch j.reason {
+        case .notDecoded:
+            return p.anomaly?.description ?? "not-decoded"
+        case .notAPacket:
+            return "not-a-packet: pcapng custom block"
+        case .notInstance:
+            return "not-instance: neither \(p.src) nor \(p.dst) is an address of the instance"
+        case .bothInstance:
+            return "not-instance: both \(p.src) and \(p.dst) are addresses of the instance"
+        case .awsExempt:
+            return "aws-exempt: " + exemptWhat(p) + ", which security groups do not filter"
+        case .ruleUntracked:
+            return "sg-rule: \(ruleText(j.rule)) (untracked flow: every packet needs a rule)"
+        case .ruleNewEntry:
+            return "sg-rule: \(ruleText(j.rule)); new tracking entry" + entryTail(j.entry)
+        case .ruleRefreshedEntry:
+            return "sg-rule: \(ruleText(j.rule)); tracking entry refreshed" + entryTail(j.entry)
+        case .ruleICMPError:
+            return "sg-rule: \(ruleText(j.rule)) (an ICMP error about no tracked flow: creates no entry)"
+        case .trackingEntry:
+            guard let e = j.entry else { return "tracking-entry" }
+            return "tracking-entry: \(entryOrigin(e)), \(e.state.label), expires if idle at \(e.expires.rfc3339); "
+                + "no \(word) rule permits it now"
+        case .relatedICMPError:
+            guard let e = j.entry, let flow = j.flow else { return "related-icmp-error" }
+            return "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (\(entryOrigin(e)))"
+        case .naclDeny:
+            let entry = policy.activeNetworkACL?.entry(j.direction == .outbound ? .egress : .ingress, Int(j.naclRule))
+            return "nacl-deny:\(j.naclRule)" + (entry.map { " (\(policy.networkACLID ?? "nacl") \($0))" } ?? "")
+        case .naclDefaultDeny:
+            return "nacl-default-deny (\(policy.networkACLID ?? "nacl") \(word): no entry matches, the * rule denies)"
+        case .noSGRule:
+            let what: String
+            if let flow = j.flow {
+                what = Engine.trafficDescription(p, direction: j.direction ?? .inbound, peer: flow.peer)
+            } else {
+                what = "it"
+            }
+            return "no-sg-rule: no \(word) rule permits \(what), and no live tracking entry"
+        case .conntrackFull:
+            let max = allowance.map(String.init) ?? "unlimited"
+            return "conntrack-full: \(ruleText(j.rule)) permits it, but it needs a new tracking entry and the table is full "
+                + "(\(j.occupancy) of \(max) entries)"
+        }
+    }
+
+    private func exemptWhat(_ p: DecodedPacket) -> String {
+        let names: [String: String] = [
+            "169.254.169.254": "the instance metadata service", "fd00:ec2::254": "the instance metadata service",
+            "169.254.169.123": "Amazon Time Sync", "fd00:ec2::123": "Amazon Time Sync",
+            "169.254.169.253": "the Amazon DNS resolver", "fd00:ec2::253": "the Amazon DNS resolver",
+        ]
+        for a in [p.src, p.dst] {
+            if let name = names[a.description] { return "\(a) is \(name)" }
+        }
+        if p.ipProtocol == IPProtocol.udp && (AWSExempt.dhcpPorts.contains(p.sourcePort) || AWSExempt.dhcpPorts.contains(p.destinationPort)) {
+            return "DHCP (UDP 67/68)"
+        }
+        return "\(p.src) > \(p.dst) is in an exempt block"
+    }
+
+    /// "sg-web/sgr-ssh inbound tcp 22 from 203.0.113.1/32"
+    public func ruleText(_ index: Int32) -> String {
+        registry[index]?.description ?? "a rule"
+    }
+
+    private func entryOrigin(_ e: EntrySnapshot) -> String {
+        if e.preexisting {
+            return "assumed established before the capture (\(ruleText(e.rule)) permitted its first packet under the initial policy)"
+        }
+        return "created at frame \(e.createdFrame) (\(e.created.rfc3339)) by \(ruleText(e.rule))"
+    }
+
+    private func entryTail(_ e: EntrySnapshot?) -> String {
+        guard let e else { return "" }
+        var text = " (\(e.state.label)"
+        if e.preexisting {
+            text += ", assumed established before the capture"
+        } else if e.createdFrame != currentFrameForText {
+            text += ", created at frame \(e.createdFrame)"
+        }
+        return text + ", expires if idle at \(e.expires.rfc3339))"
+    }
+
+    /// "tcp 10.0.0.5:22 ~ 203.0.113.1:51514": a flow by its key.
+    public static func flowDescription(_ flow: FlowKey) -> String {
+        let name = IPProtocol.name(flow.ipProtocol) ?? "protocol \(flow.ipProtocol)"
+        switch flow.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            return "\(name) \(endpoint(flow.instance, flow.localPort)) ~ \(endpoint(flow.peer, flow.remotePort))"
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            return "\(name) \(flow.instance) ~ \(flow.peer) id \(flow.localPort)"
+        default:
+            return "\(name) \(flow.instance) ~ \(flow.peer)"
+        }
+    }
+
+    static func endpoint(_ a: IPAddress, _ port: UInt16) -> String {
+        a.isIPv6 ? "[\(a)]:\(port)" : "\(a):\(port)"
+    }
+
+    /// "tcp 22 from 198.51.100.7", "icmp type 8 code 0 to 8.8.8.8"
+    static func trafficDescription(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> String {
+        let preposition = direction == .inbound ? "from" : "to"
+        let name = IPProtocol.name(p.ipProtocol) ?? "protocol \(p.ipProtocol)"
+        if p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp) {
+            return "\(name) \(p.destinationPort) \(preposition) \(peer)"
+        }
+        if p.hasICMP { return "\(name) type \(p.icmpType) code \(p.icmpCode) \(preposition) \(peer)" }
+        return "\(name) \(preposition) \(peer)"
+    }
+}

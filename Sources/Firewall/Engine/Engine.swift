@@ -1,0 +1,522 @@
+import Packets
+
+/// Replays frames, in capture order, through the NACL and security groups in force at each frame's
+/// instant, with AWS's connection tracking, and gives each one verdict (SEMANTICS.md).
+///
+///     var engine = Engine(policy: loaded, options: EngineOptions())
+///     for (packet, time) in frames { let j = engine.judge(packet, frame: n, time: time) }
+///
+/// The one place where rules, time and tracking meet. Packet time is the only clock: timeline edits
+/// apply when a frame's time reaches them, entries expire at `lastSeen + timeout` exactly, before the
+/// frame at or after that instant is judged. Judging a packet allocates nothing.
+public struct Engine: Sendable {
+    public let options: EngineOptions
+    public private(set) var registry = RuleRegistry()
+    /// The policy in force now, and the one before any edit (for `--assume-established`).
+    public private(set) var policy: Policy
+    private var compiled: CompiledPolicy
+    private let initial: CompiledPolicy
+    private let pendingTimeline: Timeline
+    private var edits: [TimedEdit] = []
+    private var nextEdit = 0
+    /// Edits applied so far, with when they took effect.
+    public private(set) var appliedEdits: [AppliedEdit] = []
+    private var table = ConnectionTable()
+    private var timeouts: TimeoutTable
+    private let conntrackMax: Int?
+    private var captureStart: Int64?
+    private var now: Int64 = .min
+    private var currentFrame = 0
+    /// The frame being judged, for explanations.
+    var currentFrameForText: Int { currentFrame }
+    /// Flows already seen, for "is this the flow's first captured packet" (`--assume-established`).
+    private var seen: Set<FlowKey> = []
+    /// True when a first pass already created the pre-existing entries.
+    private var preexistingFromFirstPass = false
+    private var fragments: [FragmentKey: (judgement: Judgement, time: Int64)] = [:]
+    public private(set) var statistics = Statistics()
+
+    public struct AppliedEdit: Sendable {
+        public var edit: TimedEdit
+        public var time: Timestamp
+        /// The first frame judged under it (0 if it applied after the last frame).
+        public var frame: Int
+        public var warnings: [PolicyWarning]
+    }
+
+    public struct Statistics: Sendable {
+        /// Packets lost because the table was full (the ENA `conntrack_allowance_exceeded` metric).
+        public var conntrackAllowanceExceeded = 0
+        public var peakEntries = 0
+        public var peakTime: Timestamp? = nil
+        public var entriesCreated = 0
+        public var entriesExpired = 0
+        public var preexistingEntries = 0
+        public var liveEntries = 0
+    }
+
+    public init(policy loaded: LoadedPolicy, options: EngineOptions) {
+        self.options = options
+        policy = loaded.policy
+        var registry = RuleRegistry()
+        compiled = CompiledPolicy(loaded.policy, registry: &registry, options: options)
+        initial = compiled
+        self.registry = registry
+        pendingTimeline = loaded.timeline
+        conntrackMax = options.conntrackMax ?? loaded.policy.tracking.conntrackMax
+        timeouts = TimeoutTable(Engine.timeouts(loaded.policy, options))
+    }
+
+    /// The timeouts in force: the AWS three from the policy unless overridden, the rest from options.
+    static func timeouts(_ policy: Policy, _ options: EngineOptions) -> EngineOptions.Timeouts {
+        var t = options.timeouts
+        t.tcpEstablished = options.tcpEstablishedOverride ?? policy.tracking.timeouts.tcpEstablished
+        t.udp = options.udpOverride ?? policy.tracking.timeouts.udp
+        t.udpStream = options.udpStreamOverride ?? policy.tracking.timeouts.udpStream
+        return t
+    }
+
+    /// The allowance in force (nil: unlimited).
+    public var allowance: Int? { conntrackMax }
+    /// Live entries now.
+    public var liveEntries: Int { table.count }
+    public var bytesPerEntry: Int { table.bytesPerEntry }
+
+    // MARK: Time
+
+    /// Starts the clock at the capture's first frame and resolves relative edit times.
+    private mutating func start(at time: Int64) {
+        captureStart = time
+        now = time
+        edits = pendingTimeline.resolved(firstFrame: Timestamp(nanoseconds: time)).edits
+    }
+
+    /// Moves the clock to `time`: applies due edits in order, expires entries whose instant has come.
+    private mutating func advance(to time: Int64) {
+        if captureStart == nil { start(at: time) }
+        // Time never goes back: a frame stamped earlier than one before it is judged at the later time.
+        if time > now { now = time }
+        while nextEdit < edits.count, edits[nextEdit].time.resolved(firstFrame: Timestamp(nanoseconds: captureStart!)).nanoseconds <= now {
+            let edit = edits[nextEdit]
+            let at = edit.time.resolved(firstFrame: Timestamp(nanoseconds: captureStart!)).nanoseconds
+            expire(upTo: at)
+            let warnings = policy.apply(edit.edit)
+            compiled = CompiledPolicy(policy, registry: &registry, options: options)
+            let newTimeouts = TimeoutTable(Engine.timeouts(policy, options))
+            if newTimeouts != timeouts {
+                timeouts = newTimeouts
+                table.rescheduleAll(timeouts)
+                expire(upTo: at)
+            }
+            appliedEdits.append(AppliedEdit(edit: edit, time: Timestamp(nanoseconds: at), frame: currentFrame, warnings: warnings))
+            nextEdit += 1
+        }
+        expire(upTo: now)
+    }
+
+    private mutating func expire(upTo time: Int64) {
+        var expired = 0
+        table.expire(upTo: time, timeouts) { _, _ in expired += 1 }
+        statistics.entriesExpired += expired
+    }
+
+    /// Applies the edits left after the last frame (for the report) and returns the final state.
+    public mutating func finish() {
+        guard let start = captureStart else { return }
+        currentFrame = 0
+        while nextEdit < edits.count {
+            let edit = edits[nextEdit]
+            let at = edit.time.resolved(firstFrame: Timestamp(nanoseconds: start)).nanoseconds
+            let warnings = policy.apply(edit.edit)
+            compiled = CompiledPolicy(policy, registry: &registry, options: options)
+            appliedEdits.append(AppliedEdit(edit: edit, time: Timestamp(nanoseconds: at), frame: 0, warnings: warnings))
+            nextEdit += 1
+        }
+        statistics.liveEntries = table.count
+    }
+
+    // MARK: Judging
+
+    /// Judges one frame. Call for every frame in capture order, skipped ones included (they move the
+    /// clock: the first frame starts it, and relative edit times count from it).
+    public mutating func judge(_ p: DecodedPacket, frame: Int, time: Timestamp) -> Judgement {
+        currentFrame = frame
+        advance(to: time.nanoseconds)
+        var j = judgeAtCurrentTime(p, frame: frame)
+        j.editsApplied = nextEdit
+        return j
+    }
+
+    /// A frame that holds no packet (a pcapng custom block): it still moves the clock.
+    public mutating func observe(frame: Int, time: Timestamp) {
+        currentFrame = frame
+        advance(to: time.nanoseconds)
+    }
+
+    private mutating func judgeAtCurrentTime(_ p: DecodedPacket, frame: Int) -> Judgement {
+        guard p.anomaly == nil else { return Judgement(verdict: .skipped, reason: .notDecoded) }
+        if isExempt(p) { return Judgement(verdict: .skipped, reason: .awsExempt) }
+        let srcMine = compiled.owns(p.src), dstMine = compiled.owns(p.dst)
+        if srcMine == dstMine {
+            return Judgement(verdict: .skipped, reason: srcMine ? .bothInstance : .notInstance)
+        }
+        let direction: Direction = dstMine ? .inbound : .outbound
+        let instance = dstMine ? p.dst : p.src
+        let peer = dstMine ? p.src : p.dst
+
+        if p.fragment == .later { return judgeLaterFragment(p, direction: direction, peer: peer) }
+
+        var j: Judgement
+        if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
+            j = judgeICMPError(p, direction: direction, peer: peer)
+        } else {
+            j = judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer)
+        }
+        if p.fragment == .first { remember(firstFragment: p, judgement: j) }
+        return j
+    }
+
+    private func isExempt(_ p: DecodedPacket) -> Bool {
+        for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
+        if p.ipProtocol == IPProtocol.udp && p.hasPorts {
+            for port in AWSExempt.dhcpPorts where port == p.sourcePort || port == p.destinationPort { return true }
+        }
+        for block in compiled.exempt where block.contains(p.src) || block.contains(p.dst) { return true }
+        return false
+    }
+
+    private func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
+        RuleClassifier.Query(
+            ipProtocol: p.ipProtocol, port: p.destinationPort,
+            hasPort: p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp),
+            icmpType: p.icmpType, icmpCode: p.icmpCode, hasICMP: p.hasICMP, peer: peer, protocolOnly: protocolOnly)
+    }
+
+    /// The NACL stage, when it applies: nil if it allows, else the dropped judgement.
+    private func naclDenial(_ direction: Direction, _ q: RuleClassifier.Query) -> Judgement? {
+        guard compiled.naclApplies(peer: q.peer) else { return nil }
+        let decision = compiled.naclDecision(direction, q)
+        if decision.allow { return nil }
+        var j = Judgement(verdict: .dropped, direction: direction, reason: decision.number == nil ? .naclDefaultDeny : .naclDeny)
+        j.naclRule = Int32(decision.number ?? -1)
+        return j
+    }
+
+    /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
+    /// direction has a literal all-addresses rule permitting the request and the response direction
+    /// has one permitting all response traffic; unless the peer is automatically tracked.
+    private func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
+        guard p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp else { return true }
+        if policy.trackAll { return true }
+        for block in policy.autoTracked where block.contains(peer) { return true }
+        let version = peer.version
+        let own = policy.classifier(direction, version)
+        let opposite = policy.classifier(direction == .inbound ? .outbound : .inbound, version)
+        // The packet is the request: its own direction permits it, the other permits all replies.
+        let q = query(p, peer: peer)
+        if opposite.allResponsesOpen(p.ipProtocol) && own.literalAllPermits(q) { return false }
+        // The packet is the response: the other direction permits the request (this packet with
+        // source and destination swapped, so its destination port is our source port).
+        var swapped = q
+        swapped.port = p.sourcePort
+        if own.allResponsesOpen(p.ipProtocol) && opposite.literalAllPermits(swapped) { return false }
+        return true
+    }
+
+    /// The flow key of a packet (its own, not a quoted one).
+    private func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
+        switch p.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            let inbound = direction == .inbound
+            return FlowKey(
+                ipProtocol: p.ipProtocol, instance: instance, localPort: inbound ? p.destinationPort : p.sourcePort,
+                peer: peer, remotePort: inbound ? p.sourcePort : p.destinationPort)
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            return FlowKey(
+                ipProtocol: p.ipProtocol, instance: instance, localPort: p.hasICMPIdentifier ? p.icmpIdentifier : 0,
+                peer: peer, remotePort: 0)
+        default:
+            return FlowKey(ipProtocol: p.ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
+        }
+    }
+
+    private mutating func judgeFlowPacket(
+        _ p: DecodedPacket, frame: Int, direction: Direction, instance: IPAddress, peer: IPAddress
+    ) -> Judgement {
+        let q = query(p, peer: peer)
+        let flow = key(p, direction: direction, instance: instance, peer: peer)
+        if !preexistingFromFirstPass && options.assumeEstablished != .none && seen.insert(flow).inserted {
+            assumePreexisting(p, flow: flow, direction: direction, peer: peer)
+        }
+        // Inbound: the NACL first; a packet it drops never reaches the security group.
+        if direction == .inbound, var denied = naclDenial(direction, q) {
+            denied.flow = flow
+            return denied
+        }
+        var j = judgeAtSecurityGroup(p, q: q, flow: flow, frame: frame, direction: direction, peer: peer)
+        // Outbound: the NACL after the SG, which has already created or refreshed the entry.
+        if direction == .outbound, j.verdict == .allowedByRule || j.verdict == .allowedByTracking,
+            let denied = naclDenial(direction, q)
+        {
+            j.verdict = .dropped
+            j.reason = denied.reason
+            j.naclRule = denied.naclRule
+        }
+        return j
+    }
+
+    /// SEMANTICS.md 5.3: a rule permits (creating or refreshing a tracked flow's entry), else a live
+    /// entry permits, else dropped.
+    private mutating func judgeAtSecurityGroup(
+        _ p: DecodedPacket, q: RuleClassifier.Query, flow: FlowKey, frame: Int, direction: Direction, peer: IPAddress
+    ) -> Judgement {
+        let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+        let tracked = rule < 0 || isTracked(p, direction: direction, peer: peer, under: compiled)
+        var j = Judgement(verdict: .allowedByRule, direction: direction, reason: .ruleUntracked)
+        j.rule = rule
+        j.flow = flow
+        j.tracked = tracked
+        if rule >= 0 && !tracked { return j }
+
+        if let slot = table.find(flow) {
+            table[slot].update(packet: p, direction: direction, time: now)
+            table.reschedule(slot, expiry: timeouts.expiry(of: table[slot]))
+            j.entry = snapshot(table[slot])
+            if rule >= 0 {
+                j.reason = .ruleRefreshedEntry
+            } else {
+                j.verdict = .allowedByTracking
+                j.reason = .trackingEntry
+            }
+            return j
+        }
+        guard rule >= 0 else {
+            j.verdict = .dropped
+            j.reason = .noSGRule
+            return j
+        }
+        if let max = conntrackMax, table.count >= max {
+            statistics.conntrackAllowanceExceeded += 1
+            j.verdict = .lostConntrackExhausted
+            j.reason = .conntrackFull
+            j.occupancy = table.count
+            return j
+        }
+        let entry = Connection(key: flow, packet: p, direction: direction, time: now, frame: frame, rule: rule)
+        let slot = table.insert(entry, expiry: timeouts.expiry(of: entry))
+        noteInsertion()
+        j.reason = .ruleNewEntry
+        j.entry = snapshot(table[slot])
+        return j
+    }
+
+    private mutating func noteInsertion() {
+        statistics.entriesCreated += 1
+        if table.count > statistics.peakEntries {
+            statistics.peakEntries = table.count
+            statistics.peakTime = Timestamp(nanoseconds: now)
+        }
+    }
+
+    /// SEMANTICS.md 5.2: an ICMP error is related to the flow it quotes; with a live entry for that
+    /// flow it passes by tracking (neither refreshing nor creating); otherwise the rules judge it as
+    /// plain ICMP, and it creates no entry.
+    private mutating func judgeICMPError(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
+        let q = query(p, peer: peer)
+        if direction == .inbound, let denied = naclDenial(direction, q) { return denied }
+        var j = Judgement(verdict: .dropped, direction: direction, reason: .noSGRule)
+        j.tracked = true
+        if let related = quotedFlow(p.quoted), let slot = table.find(related) {
+            j.verdict = .allowedByTracking
+            j.reason = .relatedICMPError
+            j.flow = related
+            j.entry = snapshot(table[slot])
+        } else {
+            let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+            if rule >= 0 {
+                j.verdict = .allowedByRule
+                j.reason = .ruleICMPError
+                j.rule = rule
+            }
+        }
+        if direction == .outbound, j.verdict != .dropped, let denied = naclDenial(direction, q) {
+            j.verdict = .dropped
+            j.reason = denied.reason
+            j.naclRule = denied.naclRule
+        }
+        return j
+    }
+
+    /// The tracked flow of the packet an ICMP error quotes (whichever side of it is the instance).
+    private func quotedFlow(_ quote: QuotedPacket) -> FlowKey? {
+        guard quote.isPresent else { return nil }
+        let sentByInstance: Bool
+        if compiled.owns(quote.src) {
+            sentByInstance = true
+        } else if compiled.owns(quote.dst) {
+            sentByInstance = false
+        } else {
+            return nil
+        }
+        let instance = sentByInstance ? quote.src : quote.dst
+        let peer = sentByInstance ? quote.dst : quote.src
+        switch quote.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            guard quote.hasPorts else { return nil }
+            return FlowKey(
+                ipProtocol: quote.ipProtocol, instance: instance,
+                localPort: sentByInstance ? quote.sourcePort : quote.destinationPort, peer: peer,
+                remotePort: sentByInstance ? quote.destinationPort : quote.sourcePort)
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            return FlowKey(
+                ipProtocol: quote.ipProtocol, instance: instance, localPort: quote.hasICMPIdentifier ? quote.icmpIdentifier : 0,
+                peer: peer, remotePort: 0)
+        default:
+            return FlowKey(ipProtocol: quote.ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
+        }
+    }
+
+    // MARK: Fragments (SEMANTICS.md 5.7)
+
+    struct FragmentKey: Hashable {
+        var src: IPAddress
+        var dst: IPAddress
+        var ipProtocol: UInt8
+        var id: UInt32
+    }
+
+    private mutating func remember(firstFragment p: DecodedPacket, judgement: Judgement) {
+        // Fragments of one datagram arrive within seconds; forget ones older than a minute.
+        if fragments.count > 4096 {
+            let horizon = now - 60_000_000_000
+            fragments = fragments.filter { $0.value.time >= horizon }
+        }
+        var j = judgement
+        j.fragmentOfFrame = currentFrame
+        fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] = (j, now)
+    }
+
+    private mutating func judgeLaterFragment(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
+        if let first = fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] {
+            return first.judgement
+        }
+        // No first fragment: the protocol alone; rules and NACL entries that restrict ports or ICMP
+        // types cannot match. Nothing is tracked (there is no flow key without ports).
+        let q = query(p, peer: peer, protocolOnly: true)
+        if direction == .inbound, var denied = naclDenial(direction, q) {
+            denied.protocolOnly = true
+            return denied
+        }
+        let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+        var j = Judgement(verdict: rule >= 0 ? .allowedByRule : .dropped, direction: direction, reason: rule >= 0 ? .ruleUntracked : .noSGRule)
+        j.rule = rule
+        j.protocolOnly = true
+        if direction == .outbound, rule >= 0, let denied = naclDenial(direction, q) {
+            j.verdict = .dropped
+            j.reason = denied.reason
+            j.naclRule = denied.naclRule
+        }
+        return j
+    }
+
+    // MARK: Flows established before the capture (SEMANTICS.md 5.3, --assume-established)
+
+    /// Whether a flow's first captured packet marks it as established before the capture.
+    private func qualifiesAsPreexisting(_ p: DecodedPacket) -> Bool {
+        switch options.assumeEstablished {
+        case .none: return false
+        case .tcp: return p.ipProtocol == IPProtocol.tcp && !(p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack))
+        case .all:
+            if p.ipProtocol == IPProtocol.tcp { return !(p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)) }
+            return true
+        }
+    }
+
+    /// For a flow's first captured packet: when it qualifies and the initial policy permits it in its
+    /// own direction as a tracked flow, its entry has existed since the capture's first frame.
+    private mutating func assumePreexisting(_ p: DecodedPacket, flow: FlowKey, direction: Direction, peer: IPAddress) {
+        guard qualifiesAsPreexisting(p), let start = captureStart else { return }
+        let rule = initial.classifier(direction, peer.version).firstMatch(query(p, peer: peer))
+        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
+        var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
+        entry.flags.insert(.preexisting)
+        if entry.state == .tcpNotEstablished || entry.state == .tcpClosing { entry.state = .tcpEstablished }
+        let expiry = timeouts.expiry(of: entry)
+        // Its idle timer started at the first frame: it may already have run out.
+        guard expiry > now, table.find(flow) == nil else { return }
+        if let max = conntrackMax, table.count >= max { return }
+        table.insert(entry, expiry: expiry)
+        statistics.preexistingEntries += 1
+        noteInsertion()
+    }
+
+    /// Whether exact accounting of the allowance needs a first pass over the capture: entries
+    /// assumed established exist from the first frame, before their flows' packets are seen.
+    public var needsFirstPass: Bool {
+        options.assumeEstablished != .none && conntrackMax != nil
+    }
+
+    /// First pass, for every frame in order: notes flows whose first packet makes them pre-existing.
+    public mutating func firstPass(_ p: DecodedPacket, time: Timestamp) {
+        if captureStart == nil { start(at: time.nanoseconds) }
+        guard p.anomaly == nil, !isExempt(p), p.fragment != .later else { return }
+        let srcMine = initial.owns(p.src), dstMine = initial.owns(p.dst)
+        guard srcMine != dstMine else { return }
+        if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) { return }
+        let direction: Direction = dstMine ? .inbound : .outbound
+        let instance = dstMine ? p.dst : p.src, peer = dstMine ? p.src : p.dst
+        let flow = key(p, direction: direction, instance: instance, peer: peer)
+        guard seen.insert(flow).inserted else { return }
+        // Entries all start at the first frame; those whose timer ran out before the flow's first
+        // packet still held a slot until then, so they are created here and expire in the replay.
+        guard qualifiesAsPreexisting(p), let start = captureStart else { return }
+        let rule = initial.classifier(direction, peer.version).firstMatch(query(p, peer: peer))
+        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
+        var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
+        entry.flags.insert(.preexisting)
+        if entry.state == .tcpNotEstablished || entry.state == .tcpClosing { entry.state = .tcpEstablished }
+        if let max = conntrackMax, table.count >= max { return }
+        table.insert(entry, expiry: timeouts.expiry(of: entry))
+        statistics.preexistingEntries += 1
+        noteInsertion()
+    }
+
+    /// Ends the first pass: the replay proper starts from the first frame again.
+    public mutating func finishFirstPass() {
+        preexistingFromFirstPass = true
+        seen = []
+        if let start = captureStart { now = start }
+    }
+
+    private func snapshot(_ c: Connection) -> EntrySnapshot {
+        EntrySnapshot(
+            createdFrame: Int(c.createdFrame), created: Timestamp(nanoseconds: c.created), rule: c.rule, state: c.state,
+            lastSeen: Timestamp(nanoseconds: c.lastSeen), expires: Timestamp(nanoseconds: timeouts.expiry(of: c)),
+            preexisting: c.isPreexisting, originalDirection: c.originalDirection)
+    }
+
+    // MARK: In-memory replay (tests)
+
+    /// Replays frames held in memory, with a first pass when the allowance needs one.
+    public static func replay(
+        _ frames: [(packet: DecodedPacket, time: Timestamp)], policy: LoadedPolicy, options: EngineOptions
+    ) -> [Judgement] {
+        var engine = Engine(policy: policy, options: options)
+        if engine.needsFirstPass {
+            for frame in frames { engine.firstPass(frame.packet, time: frame.time) }
+            engine.finishFirstPass()
+        }
+        var out: [Judgement] = []
+        out.reserveCapacity(frames.count)
+        for (i, frame) in frames.enumerated() {
+            out.append(engine.judge(frame.packet, frame: i + 1, time: frame.time))
+        }
+        return out
+    }
+}
+
+extension TimeoutTable: Equatable {
+    static func == (a: TimeoutTable, b: TimeoutTable) -> Bool {
+        (0..<8).allSatisfy { a[Connection.State(rawValue: UInt8($0))!] == b[Connection.State(rawValue: UInt8($0))!] }
+    }
+}
