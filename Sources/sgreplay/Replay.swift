@@ -14,12 +14,16 @@ enum Replay {
         policy loaded: LoadedPolicy
     ) throws -> Result {
         var loaded = loaded
+        // Outputs are checked before any reading, so a bad path fails at once.
+        let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
         // Standard input can be read once: spool it when a first pass is needed.
         let spool = try Spool(path: path, needed: loaded.policy.instance.addresses.isEmpty
             || (engineOptions.assumeEstablished != .none && (engineOptions.conntrackMax ?? loaded.policy.tracking.conntrackMax) != nil))
         defer { spool.remove() }
         let capturePath = spool.path
 
+        // Opening the capture first makes a bad capture the error, not the address inference.
+        _ = try CaptureReader(path: capturePath)
         var inferred = false
         if loaded.policy.instance.addresses.isEmpty, let address = try mostSeenAddress(capturePath, options) {
             loaded.policy.instance.add(address, kind: .given)
@@ -33,7 +37,6 @@ enum Replay {
         }
 
         let reader = try CaptureReader(path: capturePath)
-        let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
         var summary = Summary(captureName: path == "-" ? "standard input" : path)
         summary.instanceAddresses = loaded.policy.instance.addresses.map { $0.address.description }
         summary.instanceInferred = inferred
@@ -80,9 +83,10 @@ enum Replay {
         var n = 0
         try forEachDecoded(path, options) { packet, _ in
             guard packet.hasIP else { return }
-            n += 1
+            // Ties go to the address seen first (a frame's source before its destination).
+            n += 2
             counts[packet.src, default: (0, n)].count += 1
-            if packet.dst != packet.src { counts[packet.dst, default: (0, n)].count += 1 }
+            if packet.dst != packet.src { counts[packet.dst, default: (0, n + 1)].count += 1 }
         }
         return counts.max { a, b in (a.value.count, -a.value.first) < (b.value.count, -b.value.first) }?.key
     }
