@@ -349,7 +349,7 @@ struct Frame {
             p.tcpFlags = TCPFlags(rawValue: u8(o + 13))
             let dataOffset = u8(o + 12) >> 4
             guard dataOffset >= 5 else { flag(.badTCPDataOffset(dataOffset), &p); return }
-            if Int(dataOffset) * 4 > segment {
+            if Int(dataOffset) * 4 > segment && p.fragment != .first {
                 flag(.tcpHeaderBeyondSegment(headerLength: Int(dataOffset) * 4, segment: segment), &p)
             }
         case IPProtocol.udp:
@@ -359,8 +359,9 @@ struct Frame {
             p.destinationPort = u16(o + 2)
             guard has(8, at: o, .udp, &p) else { return }
             let length = Int(u16(o + 4))
-            // Length 0 is legal for IPv6 jumbograms; otherwise it covers at least the header.
-            if (length < 8 && !(isIPv6 && length == 0)) || length > segment {
+            // Length 0 is legal for IPv6 jumbograms; otherwise it covers at least the header. In a
+            // first fragment it covers the whole datagram, beyond this fragment.
+            if (length < 8 && !(isIPv6 && length == 0)) || (length > segment && p.fragment != .first) {
                 flag(.badUDPLength(length: length, ipPayload: segment), &p)
                 return
             }

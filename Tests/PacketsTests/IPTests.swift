@@ -17,6 +17,7 @@ import TestSupport
         #expect(p.fragment == .first && p.fragmentID == 77)
         // The UDP length covers the whole datagram, beyond this fragment: that is not an error.
         #expect(p.hasPorts && p.destinationPort == 53)
+        #expect(p.anomaly == nil)
     }
 
     @Test func laterFragmentHasNoPorts() {
