@@ -14,8 +14,8 @@ public struct Summary: Sendable {
     /// Skipped frames by decode anomaly class, with the first example of each.
     public var anomalies = [Int](repeating: 0, count: DecodeAnomaly.Category.allCases.count)
     public var anomalyExamples = [String?](repeating: nil, count: DecodeAnomaly.Category.allCases.count)
-    /// Other skip reasons (not-instance, aws-exempt) by key.
-    public var otherSkips: [String: Int] = [:]
+    /// Other skipped frames (not-instance, aws-exempt) by `Judgement.Reason` raw value.
+    public var otherSkips = [Int](repeating: 0, count: 32)
     /// pcapng custom blocks, labelled as frames the way Wireshark numbers them.
     public var nonPackets = 0
     /// UDP 4789 frames carrying VXLAN that were left wrapped.
@@ -105,7 +105,7 @@ public struct Summary: Sendable {
             anomalies[category] += 1
             if anomalyExamples[category] == nil { anomalyExamples[category] = anomaly.description }
         } else if j.verdict == .skipped {
-            otherSkips[j.reason.key, default: 0] += 1
+            otherSkips[Int(j.reason.rawValue)] += 1
         }
         while periods.count <= j.editsApplied { periods.append(Period()) }
         periods[j.editsApplied].verdicts[Int(j.verdict.rawValue)] += 1
@@ -194,7 +194,7 @@ extension Summary {
         for category in DecodeAnomaly.Category.allCases where anomalies[category.rawValue] > 0 {
             skipPairs.append((category.key, .int(anomalies[category.rawValue])))
         }
-        for key in otherSkips.keys.sorted() { skipPairs.append((key, .int(otherSkips[key]!))) }
+        for (key, n) in otherSkipCounts { skipPairs.append((key, .int(n))) }
         if nonPackets > 0 { skipPairs.append(("not-a-packet", .int(nonPackets))) }
         let editObjects: [JSON] = edits.enumerated().map { i, edit in
             .object([
@@ -240,6 +240,15 @@ extension Summary {
         ])
     }
 
+    /// Skipped frames by reason key (decode anomalies aside), keys sorted.
+    var otherSkipCounts: [(String, Int)] {
+        var byKey: [String: Int] = [:]
+        for (raw, n) in otherSkips.enumerated() where n > 0 {
+            if let reason = Judgement.Reason(rawValue: UInt8(raw)) { byKey[reason.key, default: 0] += n }
+        }
+        return byKey.keys.sorted().map { ($0, byKey[$0]!) }
+    }
+
     static func flowJSON(_ f: FlowFigures) -> JSON {
         .object([
             ("flow", .string(f.flow)), ("packets", .int(f.packets)), ("bytes", .int(f.bytes)),
@@ -269,8 +278,8 @@ extension Summary {
             let example = anomalyExamples[category.rawValue].map { "  e.g. \($0)" } ?? ""
             lines.append("    " + padLeft(String(anomalies[category.rawValue]), numberWidth) + " " + category.key + example)
         }
-        for key in otherSkips.keys.sorted() {
-            lines.append("    " + padLeft(String(otherSkips[key]!), numberWidth) + " " + key)
+        for (key, n) in otherSkipCounts {
+            lines.append("    " + padLeft(String(n), numberWidth) + " " + key)
         }
         if nonPackets > 0 {
             lines.append("    " + padLeft(String(nonPackets), numberWidth) + " not-a-packet (pcapng custom blocks)")

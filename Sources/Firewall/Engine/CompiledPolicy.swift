@@ -77,8 +77,14 @@ struct CompiledPolicy: Sendable {
     }
 
     @inline(__always)
-    func classifier(_ direction: Direction, _ version: UInt8) -> RuleClassifier {
-        classifiers[(direction == .inbound ? 0 : 2) + (version == 4 ? 0 : 1)]
+    static func slot(_ direction: Direction, _ version: UInt8) -> Int {
+        (direction == .inbound ? 0 : 2) + (version == 4 ? 0 : 1)
+    }
+
+    /// The first rule permitting `q` in `direction` (a `RuleRegistry` index), or -1.
+    @inline(__always)
+    func firstMatch(_ direction: Direction, _ q: RuleClassifier.Query) -> Int32 {
+        classifiers[CompiledPolicy.slot(direction, q.peer.version)].firstMatch(q)
     }
 
     /// Whether `address` is the instance's.

@@ -210,16 +210,20 @@ public struct Engine: Sendable {
         if policy.trackAll { return true }
         for block in policy.autoTracked where block.contains(peer) { return true }
         let version = peer.version
-        let own = policy.classifier(direction, version)
-        let opposite = policy.classifier(direction == .inbound ? .outbound : .inbound, version)
+        let own = CompiledPolicy.slot(direction, version)
+        let opposite = CompiledPolicy.slot(direction == .inbound ? .outbound : .inbound, version)
         // The packet is the request: its own direction permits it, the other permits all replies.
         let q = query(p, peer: peer)
-        if opposite.allResponsesOpen(p.ipProtocol) && own.literalAllPermits(q) { return false }
+        if policy.classifiers[opposite].allResponsesOpen(p.ipProtocol) && policy.classifiers[own].literalAllPermits(q) {
+            return false
+        }
         // The packet is the response: the other direction permits the request (this packet with
         // source and destination swapped, so its destination port is our source port).
         var swapped = q
         swapped.port = p.sourcePort
-        if own.allResponsesOpen(p.ipProtocol) && opposite.literalAllPermits(swapped) { return false }
+        if policy.classifiers[own].allResponsesOpen(p.ipProtocol) && policy.classifiers[opposite].literalAllPermits(swapped) {
+            return false
+        }
         return true
     }
 
@@ -270,7 +274,7 @@ public struct Engine: Sendable {
     private mutating func judgeAtSecurityGroup(
         _ p: DecodedPacket, q: RuleClassifier.Query, flow: FlowKey, frame: Int, direction: Direction, peer: IPAddress
     ) -> Judgement {
-        let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+        let rule = compiled.firstMatch(direction, q)
         let tracked = rule < 0 || isTracked(p, direction: direction, peer: peer, under: compiled)
         var j = Judgement(verdict: .allowedByRule, direction: direction, reason: .ruleUntracked)
         j.rule = rule
@@ -332,7 +336,7 @@ public struct Engine: Sendable {
             j.flow = related
             j.entry = snapshot(table[slot])
         } else {
-            let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+            let rule = compiled.firstMatch(direction, q)
             if rule >= 0 {
                 j.verdict = .allowedByRule
                 j.reason = .ruleICMPError
@@ -407,7 +411,7 @@ public struct Engine: Sendable {
             denied.protocolOnly = true
             return denied
         }
-        let rule = compiled.classifier(direction, peer.version).firstMatch(q)
+        let rule = compiled.firstMatch(direction, q)
         var j = Judgement(verdict: rule >= 0 ? .allowedByRule : .dropped, direction: direction, reason: rule >= 0 ? .ruleUntracked : .noSGRule)
         j.rule = rule
         j.protocolOnly = true
@@ -436,7 +440,7 @@ public struct Engine: Sendable {
     /// own direction as a tracked flow, its entry has existed since the capture's first frame.
     private mutating func assumePreexisting(_ p: DecodedPacket, flow: FlowKey, direction: Direction, peer: IPAddress) {
         guard qualifiesAsPreexisting(p), let start = captureStart else { return }
-        let rule = initial.classifier(direction, peer.version).firstMatch(query(p, peer: peer))
+        let rule = initial.firstMatch(direction, query(p, peer: peer))
         guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
         var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
         entry.flags.insert(.preexisting)
@@ -470,7 +474,7 @@ public struct Engine: Sendable {
         // Entries all start at the first frame; those whose timer ran out before the flow's first
         // packet still held a slot until then, so they are created here and expire in the replay.
         guard qualifiesAsPreexisting(p), let start = captureStart else { return }
-        let rule = initial.classifier(direction, peer.version).firstMatch(query(p, peer: peer))
+        let rule = initial.firstMatch(direction, query(p, peer: peer))
         guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
         var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
         entry.flags.insert(.preexisting)
