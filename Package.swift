@@ -46,6 +46,7 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
+        .testTarget(name: "DifferentialTests", dependencies: ["Firewall", "Packets", "TestSupport"]),
         .testTarget(
             name: "PolicyFilesTests", dependencies: ["PolicyFiles", "Firewall", "Packets"],
             exclude: ["Fixtures"]),
