@@ -11,7 +11,7 @@ import TestSupport
 ///     syn.ip                   // the IP packet's bytes, to quote in an ICMP error
 enum FrameKit {
     /// One built frame: its decoded facts and its IP bytes (header + payload).
-    struct Frame: @unchecked Sendable {
+    struct Frame: Sendable {
         var packet: DecodedPacket
         var ip: [UInt8]
         /// A one-line description for reports.
