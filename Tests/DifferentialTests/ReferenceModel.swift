@@ -215,6 +215,13 @@ enum ReferenceModel {
             }
         }
 
+        /// `+1.500000000s` after the first frame, for reasons.
+        func offset(_ t: Timestamp) -> String {
+            let d = t.nanoseconds - (firstFrameTime?.nanoseconds ?? 0)
+            let m = d.magnitude, frac = String(m % 1_000_000_000)
+            return "\(d < 0 ? "-" : "+")\(m / 1_000_000_000).\(String(repeating: "0", count: 9 - frac.count))\(frac)s"
+        }
+
         var allowance: Int? {
             if mutations.contains(.unlimitedTable) { return nil }
             return options.conntrackMax ?? policy.tracking.conntrackMax
@@ -240,6 +247,7 @@ enum ReferenceModel {
             if inbound == outbound {
                 return (.skipped, inbound ? "both endpoints are the instance" : "not-instance: neither endpoint is the instance")
             }
+            // CHOICE: DHCP is recognised by its ports only, so a later fragment (no ports) is never DHCP.
             if let why = Replayer.exemption(packet, policy: policy, options: options) { return (.skipped, "aws-exempt: \(why)") }
 
             let fragmentKey = FragmentKey(src: packet.src, dst: packet.dst, proto: packet.ipProtocol, id: packet.fragmentID)
@@ -320,7 +328,9 @@ enum ReferenceModel {
             }
             if let entry = entries[key] {
                 // (An untracked packet always has a permitting rule, so this is a tracked flow.)
-                let reason = "tracking entry \(key) created \(entry.createdAt.nanoseconds) by \(entry.createdBy)"
+                let reason = "tracking entry \(key) created \(offset(entry.createdAt)) by \(entry.createdBy), "
+                    + "last packet \(offset(entry.lastPermitted)), \(entry.key.proto == IPProtocol.tcp ? "\(entry.tcpState.rawValue), " : "")"
+                    + "would expire \(offset(entry.lastPermitted + timeout(of: entry)))"
                 refresh(key, f, at: now)
                 return (.allowedByTracking, reason)
             }
@@ -355,7 +365,9 @@ enum ReferenceModel {
             entry.lastPermitted = now
             if key.proto == IPProtocol.tcp { Replayer.advanceTCP(&entry, f, mutations: mutations) }
             if key.proto == IPProtocol.udp {
-                // A transaction completes when a reply-direction packet follows an original-direction one.
+                // CHOICE: a transaction completes when a reply-direction packet's previous permitted
+                // packet of the flow (either direction) was in the original direction; reply, reply
+                // completes nothing more.
                 if f.direction != entry.originalDirection && entry.udpLastDirection == entry.originalDirection {
                     entry.udpTransactions += 1
                 }
@@ -384,7 +396,8 @@ enum ReferenceModel {
                 }
             }
             // CHOICE: closing is reached from any state but after-RST (also before the handshake
-            // completed) and is sticky: no later packet reopens the entry.
+            // completed) and is sticky: no later packet reopens the entry; likewise a SYN seen on an
+            // established entry changes nothing (no port-reuse detection).
             if entry.tcpState != .closing {
                 let otherSideSentFIN = f.direction == .inbound ? entry.finFromOutbound : entry.finFromInbound
                 if flags.contains(.ack) && otherSideSentFIN { entry.tcpState = .closing }
@@ -462,7 +475,9 @@ enum ReferenceModel {
                     key: flow.key, originalDirection: flow.direction, createdAt: t0,
                     createdBy: "assume-established (\(flow.rule), initial policy)", lastPermitted: t0)
                 entry.tcpState = .established
-                // CHOICE: a pre-existing UDP entry has seen no packet yet (no transaction).
+                // CHOICE: its original direction (TCP initiator, UDP request side) is the direction of
+                // the flow's first captured packet, and a pre-existing UDP entry has seen no packet yet
+                // (no transaction): that first packet then refreshes it like any other.
                 entries[flow.key] = entry
             }
         }
@@ -615,6 +630,9 @@ enum ReferenceModel {
 
         /// The flow key of the packet an ICMP error quotes; nil when the quote is missing, names no
         /// (or both) instance address, or is TCP/UDP without ports.
+        /// CHOICE: the quoted flow is keyed exactly like a packet of that flow (its instance address is
+        /// whichever quoted endpoint is the instance's, whatever the error's own addresses); a quote
+        /// that cannot give a key relates to nothing and the error is judged by the rules.
         static func quotedFlowKey(_ packet: DecodedPacket, instance: Instance) -> FlowKey? {
             let q = packet.quoted
             guard q.isPresent else { return nil }
