@@ -135,6 +135,12 @@ enum FrameKit {
                          what: "\(v6 ? "icmpv6" : "icmp") echo-\(request ? "request" : "reply") \(src) > \(dst) id \(id) seq \(seq)")
     }
 
+    /// A packet of another protocol (GRE, …) with 24 bytes of payload, in two fragments.
+    static func otherFragments(_ src: String, _ dst: String, proto: UInt8, id: UInt16) -> (first: Frame, later: Frame) {
+        fragments(src, dst, proto: proto, transport: [UInt8](repeating: 0x47, count: 24), split: 8, id: id,
+                  what: "\(IPProtocol.name(proto) ?? "proto \(proto)") \(src) > \(dst)")
+    }
+
     /// An ARP frame: not IP, so the decoder flags it and the frame is skipped.
     static func arp() -> Frame {
         let body: [UInt8] = [0, 1, 8, 0, 6, 4, 0, 1] + PacketBuilder.gatewayMAC + [10, 0, 1, 1] + [0, 0, 0, 0, 0, 0] + [10, 0, 1, 10]

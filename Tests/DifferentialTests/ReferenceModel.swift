@@ -260,7 +260,8 @@ enum ReferenceModel {
                     return (first.verdict, "later fragment: verdict of its first fragment (\(first.reason))")
                 }
                 let facts = Replayer.facts(of: packet, inbound: inbound, portsAndICMP: false)
-                let result = judgeOrphanFragment(facts)
+                let keyNeedsHeader = [IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6].contains(facts.proto)
+                let result = keyNeedsHeader ? judgeOrphanFragment(facts) : judge(facts, packet: packet, at: now)
                 return (result.verdict, "later fragment without a first fragment, judged on the protocol only: \(result.reason)")
             }
 
@@ -284,10 +285,12 @@ enum ReferenceModel {
             return sg
         }
 
-        /// CHOICE: a later fragment with no earlier first fragment is judged by the rules alone, on
-        /// its protocol (rules restricting ports or ICMP type/code cannot match it, for the SG and
-        /// the NACL alike); it is never matched to a tracking entry (it has no flow key: no ports,
-        /// no identifier), and creates or refreshes none.
+        /// CHOICE: a TCP, UDP, ICMP or ICMPv6 later fragment with no earlier first fragment is judged
+        /// by the rules alone, on its protocol (rules restricting ports or ICMP type/code cannot match
+        /// it, for the SG and the NACL alike); it is never matched to a tracking entry (its flow key
+        /// needs the ports or identifier it lacks), and creates or refreshes none. A later fragment of
+        /// any other protocol has its whole flow key (protocol and addresses) and is judged like any
+        /// packet, tracking included.
         func judgeOrphanFragment(_ f: Facts) -> (verdict: Verdict, reason: String) {
             if f.direction == .inbound, let deny = naclDenial(f) { return (.dropped, deny) }
             guard let rule = firstPermittingRule(f) else { return (.dropped, "no-sg-rule") }

@@ -508,7 +508,14 @@ enum ScenarioGenerator {
             let proto = fixed ?? UInt8(rng.pick([47, 47, 50, 132]))
             var s: [FrameKit.Frame] = []
             for _ in 0..<rng.int(1...5) {
-                s.append(rng.chance(0.5) ? FrameKit.other(i, r, proto: proto) : FrameKit.other(r, i, proto: proto))
+                let (a, b) = rng.chance(0.5) ? (i, r) : (r, i)
+                if rng.chance(0.1) {
+                    let pieces = FrameKit.otherFragments(a, b, proto: proto, id: UInt16(rng.int(1...9)))
+                    if rng.chance(0.85) { s.append(pieces.first) }
+                    s.append(pieces.later)
+                } else {
+                    s.append(FrameKit.other(a, b, proto: proto))
+                }
             }
             return Flow(steps: s, kind: "other")
         }
@@ -562,9 +569,11 @@ enum ScenarioGenerator {
             default:
                 // An orphan later fragment.
                 let (a, b) = rng.chance(0.5) ? (theirs, mine) : (mine, theirs)
-                return rng.chance(0.5)
-                    ? FrameKit.tcpFragments(a, b, 40000, 22, [.ack], id: UInt16(rng.int(100...120))).later
-                    : FrameKit.echoFragments(a, b, request: true, id: 5, seq: 1, fragmentID: UInt16(rng.int(100...120))).later
+                switch rng.below(3) {
+                case 0: return FrameKit.tcpFragments(a, b, 40000, 22, [.ack], id: UInt16(rng.int(100...120))).later
+                case 1: return FrameKit.echoFragments(a, b, request: true, id: 5, seq: 1, fragmentID: UInt16(rng.int(100...120))).later
+                default: return FrameKit.otherFragments(a, b, proto: 47, id: UInt16(rng.int(100...120))).later
+                }
             }
         }
 

@@ -427,6 +427,14 @@ private func handshake(_ client: String, _ server: String, _ cport: UInt16, _ sp
         R.rule("sgr-tcp", "sg-in", .ingress, .tcp(.all), "0.0.0.0/0"),
     ])
     #expect(replay(Array(capture.suffix(2)), policy([wide])) == [.allowedByRule, .allowedByRule])
+    // A GRE later fragment has its whole flow key (protocol and addresses): it is judged like any
+    // GRE packet, tracking included.
+    let gre = SecurityGroup(id: "sg-gre", rules: [R.rule("sgr-out", "sg-gre", .egress, .protocolNumber(47), "0.0.0.0/0")])
+    let greCapture = [At(0, T.other(s, c, proto: 47)),
+                      At(1, T.otherFragments(c, s, proto: 47, id: 0x9999).later),
+                      At(2, T.otherFragments(c, "10.0.1.11", proto: 47, id: 0x9998).later),  // not the instance
+                      At(3, T.otherFragments(c, s, proto: 50, id: 0x9997).later)]
+    #expect(replay(greCapture, policy([gre])) == [.allowedByRule, .allowedByTracking, .skipped, .dropped])
     // IPv6 fragments the same way.
     let ping6 = T.echoFragments(client6, instance6, request: true, id: 3, seq: 1, fragmentID: 0x1001)
     let v6group = SecurityGroup(id: "sg-in", rules: [R.rule("sgr-ping6", "sg-in", .ingress, .icmpv6(.any), "::/0")])
