@@ -47,6 +47,7 @@ let package = Package(
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"]),
+        .testTarget(name: "DifferentialTests", dependencies: ["Firewall", "Packets", "TestSupport"]),
         .testTarget(
             name: "PolicyFilesTests", dependencies: ["PolicyFiles", "Firewall", "Packets"],
             exclude: ["Fixtures"]),
