@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Capture
 import Firewall
 import Packets
@@ -31,7 +34,9 @@ enum Replay {
             warn("no instance address was given; taking \(address), the address seen in the most frames (give --instance to choose)")
         }
         var engine = Engine(policy: loaded, options: engineOptions)
-        if engine.needsFirstPass {
+        // With an allowance the first pass is needed; without one it only settles rare cases, so it
+        // runs for captures small enough that a second read costs nothing noticeable.
+        if engine.needsFirstPass || (engine.firstPassHelps && fileSize(capturePath) <= Replay.firstPassSizeLimit) {
             try forEachDecoded(capturePath, options) { packet, time in engine.firstPass(packet, time: time) }
             engine.finishFirstPass()
         }
@@ -62,6 +67,15 @@ enum Replay {
         analysis.finish()
         try labelsFile?.commit()
         return Result(summary: analysis.summary)
+    }
+
+    /// Captures up to this size get the (exact) first pass even without an allowance.
+    static let firstPassSizeLimit = 64 << 20
+
+    static func fileSize(_ path: String) -> Int {
+        var info = stat()
+        guard path != "-", stat(path, &info) == 0 else { return Int.max }
+        return Int(info.st_size)
     }
 
     /// Decodes every frame of a capture (a first pass: no labels, no summary).

@@ -10,9 +10,6 @@ import Testing
 //   SGREPLAY_DIFF_SEED=1234 swift test --filter DifferentialTests      # one seed, to reproduce a report
 //   SGREPLAY_DIFF_FIRST_SEED=10000 SGREPLAY_DIFF_SEEDS=5000 …          # another window of seeds
 //
-// The engine comparison compiles only with ENGINE_READY defined, so this target builds before the
-// engine exists: `swift test -Xswiftc -DENGINE_READY --filter DifferentialTests`, or (once
-// `Engine.replay` is merged) delete the `#if ENGINE_READY` / `#else` branch below.
 
 /// A whole-capture replay: one verdict and a reason per frame.
 typealias ReplayFunction = @Sendable (
@@ -21,13 +18,9 @@ typealias ReplayFunction = @Sendable (
 
 /// The one place the engine is plugged in.
 enum EngineUnderTest {
-    #if ENGINE_READY
     static let replay: ReplayFunction? = { frames, policy, options in
         Engine.replay(frames, policy: policy, options: options).map { (verdict: $0.verdict, reason: String(describing: $0)) }
     }
-    #else
-    static let replay: ReplayFunction? = nil
-    #endif
 }
 
 /// A replayer fed the capture in consecutive chunks, keeping its state in between. It is told the
@@ -226,14 +219,10 @@ func theRandomScenariosCatchAMutatedModel(name: String, mutation: ReferenceModel
 }
 
 @Test func aFirstUDPFragmentDecodesWithItsPorts() {
-    // Packets' decoder checks the UDP length field against the fragment's own bytes, so the first
-    // fragment of a fragmented UDP datagram is flagged malformed-udp and skipped (the model and the
-    // engine agree, as both see the anomaly). Recorded here so it is not forgotten.
+    // The UDP length of a first fragment covers the whole datagram, beyond the fragment's own bytes.
     let pieces = FrameKit.udpFragments("203.0.113.1", "10.0.1.10", 5000, 53, id: 7)
     #expect(pieces.first.packet.fragment == .first)
-    withKnownIssue("Decoder flags the first fragment of a UDP datagram as badUDPLength") {
-        #expect(pieces.first.packet.anomaly == nil)
-    }
+    #expect(pieces.first.packet.anomaly == nil)
 }
 
 /// `SGREPLAY_DIFF_SHOW=1` prints, for the run's seeds, how often each verdict occurs, how fast each

@@ -164,7 +164,21 @@ public struct Engine: Sendable {
         let instance = dstMine ? p.dst : p.src
         let peer = dstMine ? p.src : p.dst
 
-        if p.fragment == .later { return judgeLaterFragment(p, direction: direction, peer: peer) }
+        if p.fragment == .later {
+            if let first = fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] {
+                return first.judgement
+            }
+            // Without its first fragment: TCP, UDP and ICMP lack their ports or types and are judged by
+            // protocol alone; any other protocol has all its flow key has, and is judged as usual.
+            switch p.ipProtocol {
+            case IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6:
+                return judgeLaterFragment(p, direction: direction, peer: peer)
+            default:
+                var j = judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer)
+                j.protocolOnly = true
+                return j
+            }
+        }
 
         var j: Judgement
         if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
@@ -249,7 +263,7 @@ public struct Engine: Sendable {
     ) -> Judgement {
         let q = query(p, peer: peer)
         let flow = key(p, direction: direction, instance: instance, peer: peer)
-        if !preexistingFromFirstPass && options.assumeEstablished != .none && seen.insert(flow).inserted {
+        if !preexistingFromFirstPass && options.assumeEstablished != .none && p.fragment != .later && seen.insert(flow).inserted {
             assumePreexisting(p, flow: flow, direction: direction, peer: peer)
         }
         // Inbound: the NACL first; a packet it drops never reaches the security group.
@@ -401,9 +415,6 @@ public struct Engine: Sendable {
     }
 
     private mutating func judgeLaterFragment(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
-        if let first = fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] {
-            return first.judgement
-        }
         // No first fragment: the protocol alone; rules and NACL entries that restrict ports or ICMP
         // types cannot match. Nothing is tracked (there is no flow key without ports).
         let q = query(p, peer: peer, protocolOnly: true)
@@ -442,9 +453,7 @@ public struct Engine: Sendable {
         guard qualifiesAsPreexisting(p), let start = captureStart else { return }
         let rule = initial.firstMatch(direction, query(p, peer: peer))
         guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
-        var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
-        entry.flags.insert(.preexisting)
-        if entry.state == .tcpNotEstablished || entry.state == .tcpClosing { entry.state = .tcpEstablished }
+        let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         let expiry = timeouts.expiry(of: entry)
         // Its idle timer started at the first frame: it may already have run out.
         guard expiry > now, table.find(flow) == nil else { return }
@@ -454,10 +463,17 @@ public struct Engine: Sendable {
         noteInsertion()
     }
 
-    /// Whether exact accounting of the allowance needs a first pass over the capture: entries
-    /// assumed established exist from the first frame, before their flows' packets are seen.
+    /// Whether a first pass over the capture is needed for exact results: entries assumed established
+    /// exist from the first frame, so they hold allowance slots before their flows' first packets.
     public var needsFirstPass: Bool {
         options.assumeEstablished != .none && conntrackMax != nil
+    }
+
+    /// Whether a first pass changes anything at all. Without an allowance, it matters only for an ICMP
+    /// error or a later fragment that refers to a flow before the flow's own first captured packet;
+    /// the single pass otherwise creates assumed entries exactly when their first packet comes.
+    public var firstPassHelps: Bool {
+        options.assumeEstablished != .none
     }
 
     /// First pass, for every frame in order: notes flows whose first packet makes them pre-existing.
@@ -476,9 +492,7 @@ public struct Engine: Sendable {
         guard qualifiesAsPreexisting(p), let start = captureStart else { return }
         let rule = initial.firstMatch(direction, query(p, peer: peer))
         guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
-        var entry = Connection(key: flow, packet: p, direction: direction, time: start, frame: 0, rule: rule)
-        entry.flags.insert(.preexisting)
-        if entry.state == .tcpNotEstablished || entry.state == .tcpClosing { entry.state = .tcpEstablished }
+        let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         if let max = conntrackMax, table.count >= max { return }
         table.insert(entry, expiry: timeouts.expiry(of: entry))
         statistics.preexistingEntries += 1
@@ -506,7 +520,7 @@ public struct Engine: Sendable {
         _ frames: [(packet: DecodedPacket, time: Timestamp)], policy: LoadedPolicy, options: EngineOptions
     ) -> [Judgement] {
         var engine = Engine(policy: policy, options: options)
-        if engine.needsFirstPass {
+        if engine.firstPassHelps {
             for frame in frames { engine.firstPass(frame.packet, time: frame.time) }
             engine.finishFirstPass()
         }

@@ -100,6 +100,16 @@ public struct Connection: Sendable {
         }
     }
 
+    /// An entry assumed established before the capture, idle since `since` (the first frame). Its
+    /// first captured packet is then judged like any later packet and updates it (a RST or FIN on it
+    /// counts from there).
+    init(preexisting key: FlowKey, packet: borrowing DecodedPacket, direction: Direction, since: Int64, rule: Int32) {
+        self.init(key: key, packet: packet, direction: direction, time: since, frame: 0, rule: rule)
+        flags = [.preexisting]
+        if key.ipProtocol == IPProtocol.tcp { state = .tcpEstablished }
+        if key.ipProtocol == IPProtocol.udp { flags.insert(.lastWasOriginal) }
+    }
+
     /// A later permitted packet of the flow: refreshes the idle timer and advances the state.
     mutating func update(packet: borrowing DecodedPacket, direction: Direction, time: Int64) {
         if time > lastSeen { lastSeen = time }
