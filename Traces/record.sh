@@ -105,7 +105,7 @@ aws_undrop() { ip netns exec "$1" nft flush chain inet aws input; }
 # run NAMESPACE TOOL-COMMAND ARGS...: one of record-tools.py's endpoints, in the foreground.
 run() { local ns=$1; shift; ip netns exec "$ns" python3 "$tools" "$@"; }
 # server NAMESPACE TOOL-COMMAND ARGS...: the same in the background, left running until cleanup.
-server() { run "$@" & sleep 0.5; }
+server() { local ns=$1; shift; ip netns exec "$ns" python3 "$tools" "$@" & disown; sleep 0.5; }
 curl_from() { ip netns exec $P curl -sS -o /dev/null --interface "$1" "${@:2}"; }
 
 trace_dir() { local d=$here/$1; mkdir -p "$d"; echo "$d"; }
