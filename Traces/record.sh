@@ -116,7 +116,7 @@ record_ssh_session_continues_after_revoke() {
   setup; start_capture "$d"
   server $I line-server 22
   # An interactive session from the admin's address: a keystroke every 2 s for a minute.
-  run $P line-client 203.0.113.1 10.0.0.5 22 --count 30 --every 2
+  run $P line-client 203.0.113.1 10.0.0.5 22 --start 1 --count 30 --every 2   # odd seconds: +30 s falls between
   stop_capture "$d"
 }
 
