@@ -16,8 +16,9 @@ public struct Analysis {
     public var engine: Engine
     public var summary: Summary
     public var labels: LabelWriter?
-    /// Refilled for every frame: decoding allocates nothing.
+    /// Refilled for every frame: decoding and judging allocate nothing.
     public var packet = DecodedPacket()
+    public var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
 
     public init(linkType: LinkType, options: Options, engine: Engine, summary: Summary, labels: LabelWriter? = nil) {
         decoder = Decoder(linkType: linkType, decapsulateVXLAN: options.decapsulateVXLAN)
@@ -42,8 +43,10 @@ public struct Analysis {
     public mutating func process(frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType) {
         if linkType != decoder.linkType { decoder.linkType = linkType }
         decoder.decode(bytes, wireLength: wireLength, into: &packet)
-        let judgement = engine.judge(packet, frame: frame, time: time)
-        summary.record(judgement, packet: packet, frame: frame, time: time, wireLength: wireLength)
+        engine.judge(packet, frame: frame, time: time, into: &judgement)
+        summary.record(
+            judgement, packet: packet, frame: frame, time: time, wireLength: wireLength,
+            entryCreated: engine.entryCreated(judgement))
         if let labels {
             let reason = engine.reasonText(judgement, packet: packet)
             labels.write(

@@ -95,7 +95,10 @@ public struct Summary: Sendable {
     }
 
     /// Counts one judged frame.
-    public mutating func record(_ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int) {
+    public mutating func record(
+        _ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int,
+        entryCreated: @autoclosure () -> Timestamp? = nil
+    ) {
         count(j.verdict, time: time)
         if p.hasIP { ipFrames += 1 }
         if p.looksLikeVXLAN { vxlanFrames += 1 }
@@ -110,11 +113,14 @@ public struct Summary: Sendable {
         while periods.count <= j.editsApplied { periods.append(Period()) }
         periods[j.editsApplied].verdicts[Int(j.verdict.rawValue)] += 1
         if j.verdict == .allowedByTracking, let flow = j.flow {
-            noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength)
+            noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength, entryCreated: entryCreated)
         }
     }
 
-    private mutating func noteTracking(_ flow: FlowKey, _ j: Judgement, _ p: DecodedPacket, frame: Int, time: Timestamp, bytes: Int) {
+    private mutating func noteTracking(
+        _ flow: FlowKey, _ j: Judgement, _ p: DecodedPacket, frame: Int, time: Timestamp, bytes: Int,
+        entryCreated: () -> Timestamp?
+    ) {
         let i = j.editsApplied
         if periods[i].trackingFlows[flow] == nil {
             guard periods[i].trackingFlows.count < Summary.flowLimit else {
@@ -125,7 +131,7 @@ public struct Summary: Sendable {
             if let e = j.entry {
                 origin = e.preexisting
                     ? "entry assumed established before the capture"
-                    : "entry created at frame \(e.createdFrame) (\(e.created.rfc3339))"
+                    : "entry created at frame \(e.createdFrame)" + (entryCreated().map { " (\($0.rfc3339))" } ?? "")
             } else {
                 origin = "related to a tracked flow"
             }

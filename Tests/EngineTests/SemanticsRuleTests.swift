@@ -546,3 +546,9 @@ import TestSupport
         #expect(verdicts(policy, frames) == [R, T, D])
     }
 }
+
+@Suite struct ConnectionLayoutTests {
+    @Test func anEntryFillsOneCacheLine() {
+        #expect(MemoryLayout<Connection>.stride == 64)
+    }
+}

@@ -38,11 +38,11 @@ extension Engine {
             return "sg-rule: \(ruleText(j.rule)) (an ICMP error about no tracked flow: creates no entry)"
         case .trackingEntry:
             guard let e = j.entry else { return "tracking-entry" }
-            return "tracking-entry: \(entryOrigin(e)), \(e.state.label), expires if idle at \(e.expires.rfc3339); "
+            return "tracking-entry: \(entryOrigin(e, j)), \(e.state.label), expires if idle at \(e.expires.rfc3339); "
                 + "no \(word) rule permits it now"
         case .relatedICMPError:
             guard let e = j.entry, let flow = j.flow else { return "related-icmp-error" }
-            return "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (\(entryOrigin(e)))"
+            return "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (\(entryOrigin(e, j)))"
         case .naclDeny:
             let entry = policy.activeNetworkACL?.entry(j.direction == .outbound ? .egress : .ingress, Int(j.naclRule))
             return "nacl-deny:\(j.naclRule)" + (entry.map { " (\(policy.networkACLID ?? "nacl") \($0))" } ?? "")
@@ -83,11 +83,12 @@ extension Engine {
         registry[index]?.description ?? "a rule"
     }
 
-    private func entryOrigin(_ e: EntrySnapshot) -> String {
+    private func entryOrigin(_ e: EntrySnapshot, _ j: Judgement) -> String {
         if e.preexisting {
             return "assumed established before the capture (\(ruleText(e.rule)) permitted its first packet under the initial policy)"
         }
-        return "created at frame \(e.createdFrame) (\(e.created.rfc3339)) by \(ruleText(e.rule))"
+        let when = entryCreated(j).map { " (\($0.rfc3339))" } ?? ""
+        return "created at frame \(e.createdFrame)\(when) by \(ruleText(e.rule))"
     }
 
     private func entryTail(_ e: EntrySnapshot?) -> String {

@@ -30,7 +30,7 @@ public struct Engine: Sendable {
     /// The frame being judged, for explanations.
     var currentFrameForText: Int { currentFrame }
     /// Flows already seen, for "is this the flow's first captured packet" (`--assume-established`).
-    private var seen: Set<FlowKey> = []
+    private var seen = FlowSet()
     /// True when a first pass already created the pre-existing entries.
     private var preexistingFromFirstPass = false
     private var fragments: [FragmentKey: (judgement: Judgement, time: Int64)] = [:]
@@ -140,11 +140,18 @@ public struct Engine: Sendable {
     /// Judges one frame. Call for every frame in capture order, skipped ones included (they move the
     /// clock: the first frame starts it, and relative edit times count from it).
     public mutating func judge(_ p: DecodedPacket, frame: Int, time: Timestamp) -> Judgement {
+        var j = Judgement(verdict: .skipped, reason: .notDecoded)
+        judge(p, frame: frame, time: time, into: &j)
+        return j
+    }
+
+    /// Judges one frame into `j` (the capture loop reuses one judgement: no copies per frame).
+    public mutating func judge(_ p: DecodedPacket, frame: Int, time: Timestamp, into j: inout Judgement) {
         currentFrame = frame
         advance(to: time.nanoseconds)
-        var j = judgeAtCurrentTime(p, frame: frame)
+        j = Judgement(verdict: .skipped, reason: .notDecoded)
+        judgeAtCurrentTime(p, frame: frame, into: &j)
         j.editsApplied = nextEdit
-        return j
     }
 
     /// A frame that holds no packet (a pcapng custom block): it still moves the clock.
@@ -153,12 +160,13 @@ public struct Engine: Sendable {
         advance(to: time.nanoseconds)
     }
 
-    private mutating func judgeAtCurrentTime(_ p: DecodedPacket, frame: Int) -> Judgement {
-        guard p.anomaly == nil else { return Judgement(verdict: .skipped, reason: .notDecoded) }
-        if isExempt(p) { return Judgement(verdict: .skipped, reason: .awsExempt) }
+    private mutating func judgeAtCurrentTime(_ p: DecodedPacket, frame: Int, into j: inout Judgement) {
+        guard p.anomaly == nil else { return }
+        if isExempt(p) { j.reason = .awsExempt; return }
         let srcMine = compiled.owns(p.src), dstMine = compiled.owns(p.dst)
         if srcMine == dstMine {
-            return Judgement(verdict: .skipped, reason: srcMine ? .bothInstance : .notInstance)
+            j.reason = srcMine ? .bothInstance : .notInstance
+            return
         }
         let direction: Direction = dstMine ? .inbound : .outbound
         let instance = dstMine ? p.dst : p.src
@@ -166,28 +174,27 @@ public struct Engine: Sendable {
 
         if p.fragment == .later {
             if let first = fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] {
-                return first.judgement
+                j = first.judgement
+                return
             }
             // Without its first fragment: TCP, UDP and ICMP lack their ports or types and are judged by
             // protocol alone; any other protocol has all its flow key has, and is judged as usual.
             switch p.ipProtocol {
             case IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6:
-                return judgeLaterFragment(p, direction: direction, peer: peer)
+                j = judgeLaterFragment(p, direction: direction, peer: peer)
             default:
-                var j = judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer)
+                judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer, into: &j)
                 j.protocolOnly = true
-                return j
             }
+            return
         }
 
-        var j: Judgement
         if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
             j = judgeICMPError(p, direction: direction, peer: peer)
         } else {
-            j = judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer)
+            judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer, into: &j)
         }
         if p.fragment == .first { remember(firstFragment: p, judgement: j) }
-        return j
     }
 
     private func isExempt(_ p: DecodedPacket) -> Bool {
@@ -206,14 +213,12 @@ public struct Engine: Sendable {
             icmpType: p.icmpType, icmpCode: p.icmpCode, hasICMP: p.hasICMP, peer: peer, protocolOnly: protocolOnly)
     }
 
-    /// The NACL stage, when it applies: nil if it allows, else the dropped judgement.
-    private func naclDenial(_ direction: Direction, _ q: RuleClassifier.Query) -> Judgement? {
+    /// The NACL stage, when it applies: nil if it allows, else why it denies.
+    private func naclDenial(_ direction: Direction, _ q: RuleClassifier.Query) -> (reason: Judgement.Reason, naclRule: Int32)? {
         guard compiled.naclApplies(peer: q.peer) else { return nil }
         let decision = compiled.naclDecision(direction, q)
         if decision.allow { return nil }
-        var j = Judgement(verdict: .dropped, direction: direction, reason: decision.number == nil ? .naclDefaultDeny : .naclDeny)
-        j.naclRule = Int32(decision.number ?? -1)
-        return j
+        return (decision.number == nil ? .naclDefaultDeny : .naclDeny, Int32(decision.number ?? -1))
     }
 
     /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
@@ -259,19 +264,34 @@ public struct Engine: Sendable {
     }
 
     private mutating func judgeFlowPacket(
-        _ p: DecodedPacket, frame: Int, direction: Direction, instance: IPAddress, peer: IPAddress
-    ) -> Judgement {
+        _ p: DecodedPacket, frame: Int, direction: Direction, instance: IPAddress, peer: IPAddress, into j: inout Judgement
+    ) {
         let q = query(p, peer: peer)
         let flow = key(p, direction: direction, instance: instance, peer: peer)
-        if !preexistingFromFirstPass && options.assumeEstablished != .none && p.fragment != .later && seen.insert(flow).inserted {
-            assumePreexisting(p, flow: flow, direction: direction, peer: peer)
+        let rule = compiled.firstMatch(direction, q)
+        let tracked = rule < 0 || isTracked(p, direction: direction, peer: peer, under: compiled)
+        // Only a tracked packet can use an entry: an untracked one needs no lookup at all.
+        var slot = tracked ? table.find(flow) : nil
+        // A flow with a live entry has been seen; otherwise this may be its first captured packet.
+        // An untracked flow that was untracked under the initial policy too can never have an assumed
+        // entry (trackedness holds for the whole flow), so it need not be remembered.
+        if slot == nil && !preexistingFromFirstPass && options.assumeEstablished != .none && p.fragment != .later
+            && (tracked || (nextEdit > 0 && isTracked(p, direction: direction, peer: peer, under: initial)))
+            && seen.insert(flow)
+        {
+            slot = assumePreexisting(p, flow: flow, direction: direction, peer: peer)
+            if !tracked { slot = nil }
         }
+        j.direction = direction
+        j.flow = flow
         // Inbound: the NACL first; a packet it drops never reaches the security group.
-        if direction == .inbound, var denied = naclDenial(direction, q) {
-            denied.flow = flow
-            return denied
+        if direction == .inbound, let denied = naclDenial(direction, q) {
+            j.verdict = .dropped
+            j.reason = denied.reason
+            j.naclRule = denied.naclRule
+            return
         }
-        var j = judgeAtSecurityGroup(p, q: q, flow: flow, frame: frame, direction: direction, peer: peer)
+        judgeAtSecurityGroup(p, flow: flow, rule: rule, tracked: tracked, slot: slot, frame: frame, direction: direction, into: &j)
         // Outbound: the NACL after the SG, which has already created or refreshed the entry.
         if direction == .outbound, j.verdict == .allowedByRule || j.verdict == .allowedByTracking,
             let denied = naclDenial(direction, q)
@@ -280,52 +300,52 @@ public struct Engine: Sendable {
             j.reason = denied.reason
             j.naclRule = denied.naclRule
         }
-        return j
     }
 
     /// SEMANTICS.md 5.3: a rule permits (creating or refreshing a tracked flow's entry), else a live
     /// entry permits, else dropped.
     private mutating func judgeAtSecurityGroup(
-        _ p: DecodedPacket, q: RuleClassifier.Query, flow: FlowKey, frame: Int, direction: Direction, peer: IPAddress
-    ) -> Judgement {
-        let rule = compiled.firstMatch(direction, q)
-        let tracked = rule < 0 || isTracked(p, direction: direction, peer: peer, under: compiled)
-        var j = Judgement(verdict: .allowedByRule, direction: direction, reason: .ruleUntracked)
+        _ p: DecodedPacket, flow: FlowKey, rule: Int32, tracked: Bool, slot found: Int?, frame: Int, direction: Direction,
+        into j: inout Judgement
+    ) {
+        j.verdict = .allowedByRule
+        j.reason = .ruleUntracked
         j.rule = rule
-        j.flow = flow
         j.tracked = tracked
-        if rule >= 0 && !tracked { return j }
+        if rule >= 0 && !tracked { return }
 
-        if let slot = table.find(flow) {
+        if let slot = found {
+            let before = timeouts.expiry(of: table[slot])
             table[slot].update(packet: p, direction: direction, time: now)
-            table.reschedule(slot, expiry: timeouts.expiry(of: table[slot]))
-            j.entry = snapshot(table[slot])
+            let after = timeouts.expiry(of: table[slot])
+            // Only a state change to a shorter timeout can move the expiry earlier than its queued check.
+            if after < before { table.reschedule(slot, expiry: after) }
+            j.entry = snapshot(slot)
             if rule >= 0 {
                 j.reason = .ruleRefreshedEntry
             } else {
                 j.verdict = .allowedByTracking
                 j.reason = .trackingEntry
             }
-            return j
+            return
         }
         guard rule >= 0 else {
             j.verdict = .dropped
             j.reason = .noSGRule
-            return j
+            return
         }
         if let max = conntrackMax, table.count >= max {
             statistics.conntrackAllowanceExceeded += 1
             j.verdict = .lostConntrackExhausted
             j.reason = .conntrackFull
             j.occupancy = table.count
-            return j
+            return
         }
         let entry = Connection(key: flow, packet: p, direction: direction, time: now, frame: frame, rule: rule)
-        let slot = table.insert(entry, expiry: timeouts.expiry(of: entry))
+        let slot = table.insert(entry, created: now, expiry: timeouts.expiry(of: entry))
         noteInsertion()
         j.reason = .ruleNewEntry
-        j.entry = snapshot(table[slot])
-        return j
+        j.entry = snapshot(slot)
     }
 
     private mutating func noteInsertion() {
@@ -341,14 +361,18 @@ public struct Engine: Sendable {
     /// plain ICMP, and it creates no entry.
     private mutating func judgeICMPError(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
         let q = query(p, peer: peer)
-        if direction == .inbound, let denied = naclDenial(direction, q) { return denied }
         var j = Judgement(verdict: .dropped, direction: direction, reason: .noSGRule)
+        if direction == .inbound, let denied = naclDenial(direction, q) {
+            j.reason = denied.reason
+            j.naclRule = denied.naclRule
+            return j
+        }
         j.tracked = true
         if let related = quotedFlow(p.quoted), let slot = table.find(related) {
             j.verdict = .allowedByTracking
             j.reason = .relatedICMPError
             j.flow = related
-            j.entry = snapshot(table[slot])
+            j.entry = snapshot(slot)
         } else {
             let rule = compiled.firstMatch(direction, q)
             if rule >= 0 {
@@ -418,9 +442,11 @@ public struct Engine: Sendable {
         // No first fragment: the protocol alone; rules and NACL entries that restrict ports or ICMP
         // types cannot match. Nothing is tracked (there is no flow key without ports).
         let q = query(p, peer: peer, protocolOnly: true)
-        if direction == .inbound, var denied = naclDenial(direction, q) {
-            denied.protocolOnly = true
-            return denied
+        if direction == .inbound, let denied = naclDenial(direction, q) {
+            var j = Judgement(verdict: .dropped, direction: direction, reason: denied.reason)
+            j.naclRule = denied.naclRule
+            j.protocolOnly = true
+            return j
         }
         let rule = compiled.firstMatch(direction, q)
         var j = Judgement(verdict: rule >= 0 ? .allowedByRule : .dropped, direction: direction, reason: rule >= 0 ? .ruleUntracked : .noSGRule)
@@ -449,18 +475,19 @@ public struct Engine: Sendable {
 
     /// For a flow's first captured packet: when it qualifies and the initial policy permits it in its
     /// own direction as a tracked flow, its entry has existed since the capture's first frame.
-    private mutating func assumePreexisting(_ p: DecodedPacket, flow: FlowKey, direction: Direction, peer: IPAddress) {
-        guard qualifiesAsPreexisting(p), let start = captureStart else { return }
+    private mutating func assumePreexisting(_ p: DecodedPacket, flow: FlowKey, direction: Direction, peer: IPAddress) -> Int? {
+        guard qualifiesAsPreexisting(p), let start = captureStart else { return nil }
         let rule = initial.firstMatch(direction, query(p, peer: peer))
-        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
+        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return nil }
         let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         let expiry = timeouts.expiry(of: entry)
         // Its idle timer started at the first frame: it may already have run out.
-        guard expiry > now, table.find(flow) == nil else { return }
-        if let max = conntrackMax, table.count >= max { return }
-        table.insert(entry, expiry: expiry)
+        guard expiry > now else { return nil }
+        if let max = conntrackMax, table.count >= max { return nil }
+        let slot = table.insert(entry, created: start, expiry: expiry)
         statistics.preexistingEntries += 1
         noteInsertion()
+        return slot
     }
 
     /// Whether a first pass over the capture is needed for exact results: entries assumed established
@@ -486,7 +513,7 @@ public struct Engine: Sendable {
         let direction: Direction = dstMine ? .inbound : .outbound
         let instance = dstMine ? p.dst : p.src, peer = dstMine ? p.src : p.dst
         let flow = key(p, direction: direction, instance: instance, peer: peer)
-        guard seen.insert(flow).inserted else { return }
+        guard seen.insert(flow) else { return }
         // Entries all start at the first frame; those whose timer ran out before the flow's first
         // packet still held a slot until then, so they are created here and expire in the replay.
         guard qualifiesAsPreexisting(p), let start = captureStart else { return }
@@ -494,7 +521,7 @@ public struct Engine: Sendable {
         guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
         let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         if let max = conntrackMax, table.count >= max { return }
-        table.insert(entry, expiry: timeouts.expiry(of: entry))
+        table.insert(entry, created: start, expiry: timeouts.expiry(of: entry))
         statistics.preexistingEntries += 1
         noteInsertion()
     }
@@ -502,15 +529,26 @@ public struct Engine: Sendable {
     /// Ends the first pass: the replay proper starts from the first frame again.
     public mutating func finishFirstPass() {
         preexistingFromFirstPass = true
-        seen = []
+        seen = FlowSet()
         if let start = captureStart { now = start }
     }
 
-    private func snapshot(_ c: Connection) -> EntrySnapshot {
-        EntrySnapshot(
-            createdFrame: Int(c.createdFrame), created: Timestamp(nanoseconds: c.created), rule: c.rule, state: c.state,
+    private func snapshot(_ slot: Int) -> EntrySnapshot {
+        let c = table[slot]
+        return EntrySnapshot(
+            slot: Int32(slot), createdFrame: Int(c.createdFrame), rule: c.rule, state: c.state,
             lastSeen: Timestamp(nanoseconds: c.lastSeen), expires: Timestamp(nanoseconds: timeouts.expiry(of: c)),
             preexisting: c.isPreexisting, originalDirection: c.originalDirection)
+    }
+
+    /// When the entry a judgement used was created (read from the table: valid for the judgement
+    /// just made, before the next frame is judged).
+    public func entryCreated(_ j: Judgement) -> Timestamp? {
+        guard let e = j.entry, let flow = j.flow else { return nil }
+        let slot = Int(e.slot)
+        let c = table[slot]
+        guard c.slotState == 1, c.key == flow, Int(c.createdFrame) == e.createdFrame else { return nil }
+        return Timestamp(nanoseconds: table.createdTime(slot))
     }
 
     // MARK: In-memory replay (tests)

@@ -89,8 +89,9 @@ public struct Judgement: Sendable {
 
 /// A tracking entry as it stood when a packet used it.
 public struct EntrySnapshot: Sendable {
+    /// Where it lives in the table (its creation time is read from there on demand: `Engine.entryCreated`).
+    public var slot: Int32
     public var createdFrame: Int
-    public var created: Timestamp
     public var rule: Int32
     public var state: Connection.State
     public var lastSeen: Timestamp

@@ -18,6 +18,8 @@ struct RuleClassifier: Sendable {
     /// without ports contain every port.
     private let portStarts: [UInt16]
     private let portMasks: [UInt64]
+    /// Port → its interval's row, a direct table (128 KiB) so a lookup is one load.
+    private let portRows: [UInt16]
     /// ICMP type → rules that accept every code of it (non-ICMP rules accept every type).
     private let icmpTypeMasks: [UInt64]
     /// ICMP rules that name a code: (type, code, bit).
@@ -123,6 +125,12 @@ struct RuleClassifier: Sendable {
         self.protocolMasks = protocolMasks
         self.portStarts = portStarts
         self.portMasks = portMasks
+        var portRows = [UInt16](repeating: 0, count: 65536)
+        for (row, start) in portStarts.enumerated() {
+            let end = row + 1 < portStarts.count ? Int(portStarts[row + 1]) : 65536
+            for port in Int(start)..<end { portRows[port] = UInt16(row) }
+        }
+        self.portRows = portRows
         self.icmpTypeMasks = icmpTypeMasks
         self.icmpCodeRules = icmpCodeRules
         addressStartsHigh = starts.map(\.high)
@@ -165,7 +173,7 @@ struct RuleClassifier: Sendable {
     private func firstBit(_ q: Query, literalAllOnly: Bool) -> Int {
         if ruleIndexes.isEmpty { return -1 }
         let p = Int(q.ipProtocol) * words
-        let portRow = (q.hasPort && !q.protocolOnly) ? RuleClassifier.lastAtOrBelow(portStarts, q.port) * words : -1
+        let portRow = (q.hasPort && !q.protocolOnly) ? Int(portRows[Int(q.port)]) * words : -1
         let icmpRow = (q.hasICMP && !q.protocolOnly) ? Int(q.icmpType) * words : -1
         let addressRow = addressRow(q.peer) * words
         for w in 0..<words {

@@ -4,25 +4,24 @@ import Packets
 /// in the `ConnectionTable` pool; the engine updates it through `update(…)`, which returns nothing
 /// and changes only this entry.
 public struct Connection: Sendable {
+    // Field order keeps the entry at 64 bytes (one cache line in the table): the key's 38 bytes, the
+    // two one-byte enums in its tail, then the rest. Creation time and expiry bookkeeping live in
+    // the table's side arrays, touched only when an entry is created, explained or expired.
     public var key: FlowKey
+    public var state: State
+    /// The direction of the first packet (the "original" direction).
+    public var originalDirection: Direction
     /// Nanoseconds: when the last permitted packet passed (the idle timer's start).
     public var lastSeen: Int64
-    /// Nanoseconds: when the entry was created (the capture's start for assumed-established ones).
-    public var created: Int64
-    /// The time of the newest expiry-heap node for this entry (older nodes are stale).
-    var scheduled: Int64
     /// The frame that created it (0 for entries assumed established before the capture).
     public var createdFrame: UInt32
     /// The rule (`RuleRegistry` index) that permitted the first packet; -1 if none is known.
     public var rule: Int32
-    /// A serial that tells a reused pool slot apart (0 = free slot).
-    var serial: UInt32
-    public var state: State
-    /// The direction of the first packet (the "original" direction).
-    public var originalDirection: Direction
     var flags: Flags
     /// UDP: completed request-response transactions (saturating).
     var transactions: UInt8
+    /// The table slot's state: 0 empty, 1 live, 2 deleted.
+    var slotState: UInt8 = 0
 
     public enum State: UInt8, Sendable {
         /// TCP: SYN seen, handshake incomplete.
@@ -71,11 +70,8 @@ public struct Connection: Sendable {
     init(key: FlowKey, packet: borrowing DecodedPacket, direction: Direction, time: Int64, frame: Int, rule: Int32) {
         self.key = key
         lastSeen = time
-        created = time
-        scheduled = time
         createdFrame = UInt32(clamping: frame)
         self.rule = rule
-        serial = 0
         originalDirection = direction
         flags = []
         transactions = 0

@@ -1,24 +1,32 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The tracking table: live `Connection`s by `FlowKey`, with expiry at the exact instant.
 ///
 ///     var table = ConnectionTable()
-///     if let i = table.find(key) { table[i].update(…) } else { table.insert(Connection(…)) }
-///     table.expire(upTo: now, timeouts) { expired in … }
+///     if let i = table.find(key) { table[i].update(…) } else { table.insert(Connection(…), created: t, expiry: e) }
+///     table.expire(upTo: now, timeouts)
 ///
-/// Entries live in a pool with stable indexes (a free list reuses slots); an open-addressing index
-/// (linear probing, backward-shift deletion) maps keys to pool indexes, each index word carrying a
-/// hash tag so most probes never touch the pool. Expiry is a min-heap of check times: an entry has
-/// a node at or before its true expiry, refreshed entries are re-queued only when their node comes
-/// up, so a packet that merely refreshes an entry costs no heap work. No allocation per packet
-/// once the arrays have grown.
-struct ConnectionTable: Sendable {
-    /// Pool of entries; `serial == 0` marks a free slot.
-    private(set) var pool: [Connection] = []
-    private var freeList: [UInt32] = []
-    /// Open-addressing index: 0 = empty, else (hash tag << 32) | (pool index + 1).
-    private var index: [UInt64]
-    private var mask: Int
+/// An open-addressing array of 64-byte entries aligned to cache lines (linear probing, deletion by
+/// tombstone), so finding a flow costs one memory access in the common case: with hundreds of
+/// thousands of flows that access is the dominant per-packet cost. Side arrays hold what only
+/// creation and expiry need. Expiry is a min-heap of check times: an entry has a node at or before its
+/// true expiry and is re-queued only when its node comes up, so a packet that merely refreshes an
+/// entry costs no heap work. Slots stay put until the table is rebuilt (growth, or too many
+/// tombstones), which re-queues every entry. No allocation per packet once the arrays have grown.
+struct ConnectionTable: @unchecked Sendable {
+    private var storage: Storage
+    /// Per slot: when the entry was created, the time of its newest heap node, a serial that tells a
+    /// reused slot apart.
+    private var created: [Int64]
+    private var scheduled: [Int64]
+    private var serials: [UInt32]
     private var heap: [HeapNode] = []
     private var nextSerial: UInt32 = 1
+    private var tombstones = 0
     /// Live entries.
     private(set) var count = 0
 
@@ -28,62 +36,94 @@ struct ConnectionTable: Sendable {
         var serial: UInt32
     }
 
+    /// The slots, 64-byte aligned; zeroed memory is a table of empty slots.
+    final class Storage {
+        let slots: UnsafeMutablePointer<Connection>
+        let capacity: Int
+
+        init(capacity: Int) {
+            self.capacity = capacity
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: capacity * MemoryLayout<Connection>.stride, alignment: 64)
+            memset(raw, 0, capacity * MemoryLayout<Connection>.stride)
+            slots = raw.bindMemory(to: Connection.self, capacity: capacity)
+        }
+
+        func copy() -> Storage {
+            let other = Storage(capacity: capacity)
+            other.slots.update(from: slots, count: capacity)
+            return other
+        }
+
+        deinit { UnsafeMutableRawPointer(slots).deallocate() }
+    }
+
     init(initialCapacity: Int = 1024) {
         var capacity = 16
         while capacity < initialCapacity * 2 { capacity <<= 1 }
-        index = [UInt64](repeating: 0, count: capacity)
-        mask = capacity - 1
+        storage = Storage(capacity: capacity)
+        created = [Int64](repeating: 0, count: capacity)
+        scheduled = [Int64](repeating: 0, count: capacity)
+        serials = [UInt32](repeating: 0, count: capacity)
     }
 
-    /// The pool index of the live entry for `key`, if any.
+    private var mask: Int { storage.capacity - 1 }
+
+    /// Copy-on-write: a table copied by value gets its own slots before it changes.
+    private mutating func makeUnique() {
+        if !isKnownUniquelyReferenced(&storage) { storage = storage.copy() }
+    }
+
+    /// The slot of the live entry for `key`, if any.
     func find(_ key: FlowKey) -> Int? {
-        let hash = key.fastHash
-        let tag = hash >> 32
-        var i = Int(truncatingIfNeeded: hash) & mask
+        let slots = storage.slots
+        let mask = self.mask
+        var i = Int(truncatingIfNeeded: key.fastHash) & mask
         while true {
-            let word = index[i]
-            if word == 0 { return nil }
-            if word >> 32 == tag {
-                let slot = Int(word & 0xffff_ffff) - 1
-                if pool[slot].key == key { return slot }
+            switch slots[i].slotState {
+            case 0: return nil
+            case 1 where slots[i].key == key: return i
+            default: i = (i + 1) & mask
             }
-            i = (i + 1) & mask
         }
     }
 
     subscript(slot: Int) -> Connection {
-        get { pool[slot] }
-        _modify { yield &pool[slot] }
+        get { storage.slots[slot] }
+        _modify {
+            makeUnique()
+            yield &storage.slots[slot]
+        }
     }
 
-    /// Adds a new entry (its key must not be present) and schedules its expiry check.
+    func createdTime(_ slot: Int) -> Int64 { created[slot] }
+
+    /// Adds a new entry (its key must not be present) and schedules its expiry check; returns its slot.
     @discardableResult
-    mutating func insert(_ connection: Connection, expiry: Int64) -> Int {
-        if (count + 1) * 2 > index.count { grow() }
+    mutating func insert(_ connection: Connection, created time: Int64, expiry: Int64) -> Int {
+        makeUnique()
+        if (count + tombstones + 1) * 4 > storage.capacity * 3 { rebuild() }
         var entry = connection
-        entry.serial = nextSerial
+        entry.slotState = 1
+        let slots = storage.slots
+        var i = Int(truncatingIfNeeded: entry.key.fastHash) & mask
+        while slots[i].slotState == 1 { i = (i + 1) & mask }
+        if slots[i].slotState == 2 { tombstones -= 1 }
+        slots[i] = entry
+        created[i] = time
+        serials[i] = nextSerial
         nextSerial = nextSerial == .max ? 1 : nextSerial + 1
-        entry.scheduled = expiry
-        let slot: Int
-        if let free = freeList.popLast() {
-            slot = Int(free)
-            pool[slot] = entry
-        } else {
-            slot = pool.count
-            pool.append(entry)
-        }
-        place(hash: entry.key.fastHash, slot: slot)
+        scheduled[i] = expiry
         count += 1
-        push(HeapNode(time: expiry, slot: UInt32(slot), serial: entry.serial))
-        return slot
+        push(HeapNode(time: expiry, slot: UInt32(i), serial: serials[i]))
+        return i
     }
 
     /// Re-queues an entry whose expiry moved earlier than its queued check (a state change to a
-    /// shorter timeout, or a timeout setting lowered).
+    /// shorter timeout).
     mutating func reschedule(_ slot: Int, expiry: Int64) {
-        guard expiry < pool[slot].scheduled else { return }
-        pool[slot].scheduled = expiry
-        push(HeapNode(time: expiry, slot: UInt32(slot), serial: pool[slot].serial))
+        guard expiry < scheduled[slot] else { return }
+        scheduled[slot] = expiry
+        push(HeapNode(time: expiry, slot: UInt32(slot), serial: serials[slot]))
     }
 
     /// Removes every entry whose expiry (`lastSeen + timeout(state)`) is at or before `now`, in
@@ -92,83 +132,68 @@ struct ConnectionTable: Sendable {
         while let top = heap.first, top.time <= now {
             popTop()
             let slot = Int(top.slot)
-            let entry = pool[slot]
             // A node for a freed or reused slot, or superseded by a newer node, is stale.
-            guard entry.serial == top.serial, entry.scheduled == top.time else { continue }
+            guard storage.slots[slot].slotState == 1, serials[slot] == top.serial, scheduled[slot] == top.time else { continue }
+            let entry = storage.slots[slot]
             let due = timeouts.expiry(of: entry)
             if due <= now {
                 expired(entry, due)
-                remove(slot: slot)
+                makeUnique()
+                storage.slots[slot].slotState = 2
+                serials[slot] = 0
+                tombstones += 1
+                count -= 1
             } else {
-                pool[slot].scheduled = due
+                scheduled[slot] = due
                 push(HeapNode(time: due, slot: top.slot, serial: top.serial))
             }
         }
     }
 
-    /// Every live entry, for rescheduling after a timeout change and for reports.
+    /// Every live entry.
     func forEachLive(_ body: (Int, Connection) -> Void) {
-        for (slot, entry) in pool.enumerated() where entry.serial != 0 { body(slot, entry) }
+        for i in 0..<storage.capacity where storage.slots[i].slotState == 1 { body(i, storage.slots[i]) }
     }
 
     /// Queues a fresh check for every entry (after the timeouts changed).
     mutating func rescheduleAll(_ timeouts: TimeoutTable) {
         heap.removeAll(keepingCapacity: true)
-        for slot in pool.indices where pool[slot].serial != 0 {
-            let due = timeouts.expiry(of: pool[slot])
-            pool[slot].scheduled = due
-            push(HeapNode(time: due, slot: UInt32(slot), serial: pool[slot].serial))
+        for i in 0..<storage.capacity where storage.slots[i].slotState == 1 {
+            let due = timeouts.expiry(of: storage.slots[i])
+            scheduled[i] = due
+            push(HeapNode(time: due, slot: UInt32(i), serial: serials[i]))
         }
     }
 
-    /// Bytes held per live entry on average (pool, index and heap), for the memory report.
+    /// Bytes held per live entry on average (slots, side arrays, heap), for the memory report.
     var bytesPerEntry: Int {
         guard count > 0 else { return 0 }
-        let bytes = pool.capacity * MemoryLayout<Connection>.stride + index.capacity * 8
-            + heap.capacity * MemoryLayout<HeapNode>.stride + freeList.capacity * 4
-        return bytes / count
+        let perSlot = MemoryLayout<Connection>.stride + 8 + 8 + 4
+        return (storage.capacity * perSlot + heap.capacity * MemoryLayout<HeapNode>.stride) / count
     }
 
-    // MARK: Index
-
-    private mutating func place(hash: UInt64, slot: Int) {
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while index[i] != 0 { i = (i + 1) & mask }
-        index[i] = (hash >> 32) << 32 | UInt64(slot + 1)
-    }
-
-    private mutating func remove(slot: Int) {
-        let key = pool[slot].key
-        let hash = key.fastHash
-        var i = Int(truncatingIfNeeded: hash) & mask
-        while Int(index[i] & 0xffff_ffff) - 1 != slot { i = (i + 1) & mask }
-        // Backward-shift deletion: pull later members of the probe run into the hole.
-        var hole = i
-        var j = (i + 1) & mask
-        while index[j] != 0 {
-            let other = Int(index[j] & 0xffff_ffff) - 1
-            let home = Int(truncatingIfNeeded: pool[other].key.fastHash) & mask
-            // Move j into the hole unless its home lies cyclically in (hole, j].
-            let distanceHome = (j - home) & mask
-            let distanceHole = (j - hole) & mask
-            if distanceHome >= distanceHole {
-                index[hole] = index[j]
-                hole = j
-            }
-            j = (j + 1) & mask
-        }
-        index[hole] = 0
-        pool[slot].serial = 0
-        freeList.append(UInt32(slot))
-        count -= 1
-    }
-
-    private mutating func grow() {
-        let capacity = index.count * 2
-        index = [UInt64](repeating: 0, count: capacity)
-        mask = capacity - 1
-        for slot in pool.indices where pool[slot].serial != 0 {
-            place(hash: pool[slot].key.fastHash, slot: slot)
+    /// Rebuilds into a table sized for the live entries (doubling when more than half full),
+    /// dropping tombstones; every entry keeps its expiry check.
+    private mutating func rebuild() {
+        let old = storage
+        let oldCreated = created, oldScheduled = scheduled, oldSerials = serials
+        var capacity = old.capacity
+        while (count + 1) * 2 > capacity { capacity <<= 1 }
+        storage = Storage(capacity: capacity)
+        created = [Int64](repeating: 0, count: capacity)
+        scheduled = [Int64](repeating: 0, count: capacity)
+        serials = [UInt32](repeating: 0, count: capacity)
+        heap.removeAll(keepingCapacity: true)
+        tombstones = 0
+        let mask = capacity - 1
+        for j in 0..<old.capacity where old.slots[j].slotState == 1 {
+            var i = Int(truncatingIfNeeded: old.slots[j].key.fastHash) & mask
+            while storage.slots[i].slotState != 0 { i = (i + 1) & mask }
+            storage.slots[i] = old.slots[j]
+            created[i] = oldCreated[j]
+            scheduled[i] = oldScheduled[j]
+            serials[i] = oldSerials[j]
+            push(HeapNode(time: oldScheduled[j], slot: UInt32(i), serial: oldSerials[j]))
         }
     }
 
