@@ -21,8 +21,10 @@ let package = Package(
         .target(name: "Packets"),
         // ② capture files in (and later out) through libpcap.
         .target(name: "Capture", dependencies: ["CPcap", "Packets"]),
+        // A prefetch hint for the tracking table (Swift has no intrinsic for it).
+        .target(name: "CPrefetch"),
         // ③ policy, timeline, tracking and the engine that gives each frame its verdict.
-        .target(name: "Firewall", dependencies: ["Packets"]),
+        .target(name: "Firewall", dependencies: ["Packets", "CPrefetch"]),
         // zlib through pkg-config, for CloudTrail's .json.gz files.
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",

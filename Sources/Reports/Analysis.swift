@@ -16,9 +16,38 @@ public struct Analysis {
     public var engine: Engine
     public var summary: Summary
     public var labels: LabelWriter?
-    /// Refilled for every frame: decoding and judging allocate nothing.
-    public var packet = DecodedPacket()
     public var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
+
+    /// Frames decoded but not judged yet. Judging lags decoding by up to `lag` frames so that each
+    /// frame's tracking-table slot is already on its way into cache when the frame is judged (the
+    /// table is looked up at random over megabytes; without the lag every lookup waits for memory).
+    /// Order is unchanged: frames are judged, counted and labelled strictly in capture order.
+    private let pending: PendingFrames
+    private var oldest = 0
+    private var waiting = 0
+    static let lag = 16
+
+    struct Pending {
+        var packet = DecodedPacket()
+        var frame = 0
+        var time = Timestamp(nanoseconds: 0)
+        var wireLength = 0
+        var isPacket = true
+    }
+
+    /// The waiting frames, in memory that is read and written in place: going through an array
+    /// would copy each 200-byte `DecodedPacket` several times per frame.
+    final class PendingFrames {
+        let base: UnsafeMutablePointer<Pending>
+        init(count: Int) {
+            base = .allocate(capacity: count)
+            base.initialize(repeating: Pending(), count: count)
+        }
+        deinit {
+            base.deinitialize(count: Analysis.lag)
+            base.deallocate()
+        }
+    }
 
     public init(linkType: LinkType, options: Options, engine: Engine, summary: Summary, labels: LabelWriter? = nil) {
         decoder = Decoder(linkType: linkType, decapsulateVXLAN: options.decapsulateVXLAN)
@@ -26,39 +55,73 @@ public struct Analysis {
         self.summary = summary
         self.summary.linkTypeName = linkType.name
         self.labels = labels
+        pending = PendingFrames(count: Analysis.lag)
     }
 
     /// A pcapng custom block, which Wireshark shows as a frame: labelled so frame numbers agree.
     public static let customBlockReason = "not-a-packet: pcapng custom block (Wireshark lists it as a frame)"
 
-    /// Counts and labels a frame that holds no packet at all.
-    public mutating func processNonPacket(frame: Int, time: Timestamp, reason: String) {
-        packet = DecodedPacket()
-        engine.observe(frame: frame, time: time)
-        summary.count(.skipped, time: nil)
-        summary.nonPackets += 1
-        labels?.write(frame: frame, time: time, verdict: .skipped, direction: nil, flow: nil, reason: reason, packet: packet)
+    /// A frame that holds no packet at all: counted and labelled in its place.
+    public mutating func processNonPacket(frame: Int, time: Timestamp) {
+        let i = nextSlot()
+        pending.base[i].packet = DecodedPacket()
+        pending.base[i].frame = frame
+        pending.base[i].time = time
+        pending.base[i].wireLength = 0
+        pending.base[i].isPacket = false
     }
 
     public mutating func process(frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType) {
         if linkType != decoder.linkType { decoder.linkType = linkType }
-        decoder.decode(bytes, wireLength: wireLength, into: &packet)
-        engine.judge(packet, frame: frame, time: time, into: &judgement)
+        let i = nextSlot()
+        decoder.decode(bytes, wireLength: wireLength, into: &pending.base[i].packet)
+        pending.base[i].frame = frame
+        pending.base[i].time = time
+        pending.base[i].wireLength = wireLength
+        pending.base[i].isPacket = true
+        engine.prefetch(pending.base[i].packet)
+    }
+
+    /// The slot for a new frame, judging the oldest waiting one first when all are taken.
+    private mutating func nextSlot() -> Int {
+        if waiting == Analysis.lag { judgeOldest() }
+        let i = (oldest + waiting) % Analysis.lag
+        waiting += 1
+        return i
+    }
+
+    private mutating func judgeOldest() {
+        let i = oldest
+        oldest = (oldest + 1) % Analysis.lag
+        waiting -= 1
+        let frame = pending.base[i].frame, time = pending.base[i].time
+        guard pending.base[i].isPacket else {
+            engine.observe(frame: frame, time: time)
+            summary.count(.skipped, time: nil)
+            summary.nonPackets += 1
+            labels?.write(
+                frame: frame, time: time, verdict: .skipped, direction: nil, flow: nil,
+                reason: Analysis.customBlockReason, packet: pending.base[i].packet)
+            return
+        }
+        engine.judge(pending.base[i].packet, frame: frame, time: time, into: &judgement)
         summary.record(
-            judgement, packet: packet, frame: frame, time: time, wireLength: wireLength,
+            judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
             entryCreated: engine.entryCreated(judgement))
         if let labels {
-            let reason = engine.reasonText(judgement, packet: packet)
+            let packet = pending.base[i].packet
             labels.write(
                 frame: frame, time: time, verdict: judgement.verdict,
                 direction: judgement.verdict == .skipped ? nil : judgement.direction,
                 flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet),
-                reason: reason, packet: packet)
+                reason: engine.reasonText(judgement, packet: packet), packet: packet)
         }
     }
 
-    /// Ends the run: applies edits after the last frame and takes the engine's figures.
+    /// Ends the run: judges the frames still waiting, applies edits after the last frame and takes
+    /// the engine's figures.
     public mutating func finish() {
+        while waiting > 0 { judgeOldest() }
         engine.finish()
         summary.finish(engine)
     }

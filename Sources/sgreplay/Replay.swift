@@ -54,7 +54,7 @@ enum Replay {
 
         let end = reader.forEachPacket { record, bytes in
             guard record.isPacket else {
-                analysis.processNonPacket(frame: record.number, time: record.timestamp, reason: Analysis.customBlockReason)
+                analysis.processNonPacket(frame: record.number, time: record.timestamp)
                 return
             }
             analysis.process(

@@ -154,6 +154,16 @@ public struct Engine: Sendable {
         j.editsApplied = nextEdit
     }
 
+    /// Hints that `p` will be judged soon: starts loading its flow's table slot, so that the lookup
+    /// a few frames later finds it in cache. Changes nothing.
+    public func prefetch(_ p: DecodedPacket) {
+        guard p.anomaly == nil, p.fragment != .later else { return }
+        let dstMine = compiled.owns(p.dst)
+        guard dstMine != compiled.owns(p.src) else { return }
+        let direction: Direction = dstMine ? .inbound : .outbound
+        table.prefetch(Engine.key(p, direction: direction, instance: dstMine ? p.dst : p.src, peer: dstMine ? p.src : p.dst))
+    }
+
     /// A frame that holds no packet (a pcapng custom block): it still moves the clock.
     public mutating func observe(frame: Int, time: Timestamp) {
         currentFrame = frame
@@ -162,7 +172,7 @@ public struct Engine: Sendable {
 
     private mutating func judgeAtCurrentTime(_ p: DecodedPacket, frame: Int, into j: inout Judgement) {
         guard p.anomaly == nil else { return }
-        if isExempt(p) { j.reason = .awsExempt; return }
+        if Engine.isExempt(p, compiled) { j.reason = .awsExempt; return }
         let srcMine = compiled.owns(p.src), dstMine = compiled.owns(p.dst)
         if srcMine == dstMine {
             j.reason = srcMine ? .bothInstance : .notInstance
@@ -197,7 +207,10 @@ public struct Engine: Sendable {
         if p.fragment == .first { remember(firstFragment: p, judgement: j) }
     }
 
-    private func isExempt(_ p: DecodedPacket) -> Bool {
+    // The helpers below are static on purpose: a non-mutating method called from a mutating one
+    // makes Swift copy the whole engine (768 bytes) first, several times per frame.
+
+    private static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
         for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
         if p.ipProtocol == IPProtocol.udp && p.hasPorts {
             for port in AWSExempt.dhcpPorts where port == p.sourcePort || port == p.destinationPort { return true }
@@ -206,7 +219,7 @@ public struct Engine: Sendable {
         return false
     }
 
-    private func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
+    private static func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
         RuleClassifier.Query(
             ipProtocol: p.ipProtocol, port: p.destinationPort,
             hasPort: p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp),
@@ -214,7 +227,9 @@ public struct Engine: Sendable {
     }
 
     /// The NACL stage, when it applies: nil if it allows, else why it denies.
-    private func naclDenial(_ direction: Direction, _ q: RuleClassifier.Query) -> (reason: Judgement.Reason, naclRule: Int32)? {
+    private static func naclDenial(
+        _ direction: Direction, _ q: RuleClassifier.Query, _ compiled: CompiledPolicy
+    ) -> (reason: Judgement.Reason, naclRule: Int32)? {
         guard compiled.naclApplies(peer: q.peer) else { return nil }
         let decision = compiled.naclDecision(direction, q)
         if decision.allow { return nil }
@@ -224,7 +239,7 @@ public struct Engine: Sendable {
     /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
     /// direction has a literal all-addresses rule permitting the request and the response direction
     /// has one permitting all response traffic; unless the peer is automatically tracked.
-    private func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
+    private static func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
         guard p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp else { return true }
         if policy.trackAll { return true }
         for block in policy.autoTracked where block.contains(peer) { return true }
@@ -232,7 +247,7 @@ public struct Engine: Sendable {
         let own = CompiledPolicy.slot(direction, version)
         let opposite = CompiledPolicy.slot(direction == .inbound ? .outbound : .inbound, version)
         // The packet is the request: its own direction permits it, the other permits all replies.
-        let q = query(p, peer: peer)
+        let q = Engine.query(p, peer: peer)
         if policy.classifiers[opposite].allResponsesOpen(p.ipProtocol) && policy.classifiers[own].literalAllPermits(q) {
             return false
         }
@@ -247,7 +262,7 @@ public struct Engine: Sendable {
     }
 
     /// The flow key of a packet (its own, not a quoted one).
-    private func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
+    private static func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
         switch p.ipProtocol {
         case IPProtocol.tcp, IPProtocol.udp:
             let inbound = direction == .inbound
@@ -266,17 +281,17 @@ public struct Engine: Sendable {
     private mutating func judgeFlowPacket(
         _ p: DecodedPacket, frame: Int, direction: Direction, instance: IPAddress, peer: IPAddress, into j: inout Judgement
     ) {
-        let q = query(p, peer: peer)
-        let flow = key(p, direction: direction, instance: instance, peer: peer)
+        let q = Engine.query(p, peer: peer)
+        let flow = Engine.key(p, direction: direction, instance: instance, peer: peer)
         let rule = compiled.firstMatch(direction, q)
-        let tracked = rule < 0 || isTracked(p, direction: direction, peer: peer, under: compiled)
+        let tracked = rule < 0 || Engine.isTracked(p, direction: direction, peer: peer, under: compiled)
         // Only a tracked packet can use an entry: an untracked one needs no lookup at all.
         var slot = tracked ? table.find(flow) : nil
         // A flow with a live entry has been seen; otherwise this may be its first captured packet.
         // An untracked flow that was untracked under the initial policy too can never have an assumed
         // entry (trackedness holds for the whole flow), so it need not be remembered.
         if slot == nil && !preexistingFromFirstPass && options.assumeEstablished != .none && p.fragment != .later
-            && (tracked || (nextEdit > 0 && isTracked(p, direction: direction, peer: peer, under: initial)))
+            && (tracked || (nextEdit > 0 && Engine.isTracked(p, direction: direction, peer: peer, under: initial)))
             && seen.insert(flow)
         {
             slot = assumePreexisting(p, flow: flow, direction: direction, peer: peer)
@@ -285,7 +300,7 @@ public struct Engine: Sendable {
         j.direction = direction
         j.flow = flow
         // Inbound: the NACL first; a packet it drops never reaches the security group.
-        if direction == .inbound, let denied = naclDenial(direction, q) {
+        if direction == .inbound, let denied = Engine.naclDenial(direction, q, compiled) {
             j.verdict = .dropped
             j.reason = denied.reason
             j.naclRule = denied.naclRule
@@ -294,7 +309,7 @@ public struct Engine: Sendable {
         judgeAtSecurityGroup(p, flow: flow, rule: rule, tracked: tracked, slot: slot, frame: frame, direction: direction, into: &j)
         // Outbound: the NACL after the SG, which has already created or refreshed the entry.
         if direction == .outbound, j.verdict == .allowedByRule || j.verdict == .allowedByTracking,
-            let denied = naclDenial(direction, q)
+            let denied = Engine.naclDenial(direction, q, compiled)
         {
             j.verdict = .dropped
             j.reason = denied.reason
@@ -320,7 +335,7 @@ public struct Engine: Sendable {
             let after = timeouts.expiry(of: table[slot])
             // Only a state change to a shorter timeout can move the expiry earlier than its queued check.
             if after < before { table.reschedule(slot, expiry: after) }
-            j.entry = snapshot(slot)
+            j.entry = Engine.snapshot(slot, table, timeouts)
             if rule >= 0 {
                 j.reason = .ruleRefreshedEntry
             } else {
@@ -345,7 +360,7 @@ public struct Engine: Sendable {
         let slot = table.insert(entry, created: now, expiry: timeouts.expiry(of: entry))
         noteInsertion()
         j.reason = .ruleNewEntry
-        j.entry = snapshot(slot)
+        j.entry = Engine.snapshot(slot, table, timeouts)
     }
 
     private mutating func noteInsertion() {
@@ -360,9 +375,9 @@ public struct Engine: Sendable {
     /// flow it passes by tracking (neither refreshing nor creating); otherwise the rules judge it as
     /// plain ICMP, and it creates no entry.
     private mutating func judgeICMPError(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
-        let q = query(p, peer: peer)
+        let q = Engine.query(p, peer: peer)
         var j = Judgement(verdict: .dropped, direction: direction, reason: .noSGRule)
-        if direction == .inbound, let denied = naclDenial(direction, q) {
+        if direction == .inbound, let denied = Engine.naclDenial(direction, q, compiled) {
             j.reason = denied.reason
             j.naclRule = denied.naclRule
             return j
@@ -372,7 +387,7 @@ public struct Engine: Sendable {
             j.verdict = .allowedByTracking
             j.reason = .relatedICMPError
             j.flow = related
-            j.entry = snapshot(slot)
+            j.entry = Engine.snapshot(slot, table, timeouts)
         } else {
             let rule = compiled.firstMatch(direction, q)
             if rule >= 0 {
@@ -381,7 +396,7 @@ public struct Engine: Sendable {
                 j.rule = rule
             }
         }
-        if direction == .outbound, j.verdict != .dropped, let denied = naclDenial(direction, q) {
+        if direction == .outbound, j.verdict != .dropped, let denied = Engine.naclDenial(direction, q, compiled) {
             j.verdict = .dropped
             j.reason = denied.reason
             j.naclRule = denied.naclRule
@@ -441,8 +456,8 @@ public struct Engine: Sendable {
     private mutating func judgeLaterFragment(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {
         // No first fragment: the protocol alone; rules and NACL entries that restrict ports or ICMP
         // types cannot match. Nothing is tracked (there is no flow key without ports).
-        let q = query(p, peer: peer, protocolOnly: true)
-        if direction == .inbound, let denied = naclDenial(direction, q) {
+        let q = Engine.query(p, peer: peer, protocolOnly: true)
+        if direction == .inbound, let denied = Engine.naclDenial(direction, q, compiled) {
             var j = Judgement(verdict: .dropped, direction: direction, reason: denied.reason)
             j.naclRule = denied.naclRule
             j.protocolOnly = true
@@ -452,7 +467,7 @@ public struct Engine: Sendable {
         var j = Judgement(verdict: rule >= 0 ? .allowedByRule : .dropped, direction: direction, reason: rule >= 0 ? .ruleUntracked : .noSGRule)
         j.rule = rule
         j.protocolOnly = true
-        if direction == .outbound, rule >= 0, let denied = naclDenial(direction, q) {
+        if direction == .outbound, rule >= 0, let denied = Engine.naclDenial(direction, q, compiled) {
             j.verdict = .dropped
             j.reason = denied.reason
             j.naclRule = denied.naclRule
@@ -463,8 +478,8 @@ public struct Engine: Sendable {
     // MARK: Flows established before the capture (SEMANTICS.md 5.3, --assume-established)
 
     /// Whether a flow's first captured packet marks it as established before the capture.
-    private func qualifiesAsPreexisting(_ p: DecodedPacket) -> Bool {
-        switch options.assumeEstablished {
+    private static func qualifiesAsPreexisting(_ p: DecodedPacket, _ mode: EngineOptions.AssumeEstablished) -> Bool {
+        switch mode {
         case .none: return false
         case .tcp: return p.ipProtocol == IPProtocol.tcp && !(p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack))
         case .all:
@@ -476,9 +491,9 @@ public struct Engine: Sendable {
     /// For a flow's first captured packet: when it qualifies and the initial policy permits it in its
     /// own direction as a tracked flow, its entry has existed since the capture's first frame.
     private mutating func assumePreexisting(_ p: DecodedPacket, flow: FlowKey, direction: Direction, peer: IPAddress) -> Int? {
-        guard qualifiesAsPreexisting(p), let start = captureStart else { return nil }
-        let rule = initial.firstMatch(direction, query(p, peer: peer))
-        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return nil }
+        guard Engine.qualifiesAsPreexisting(p, options.assumeEstablished), let start = captureStart else { return nil }
+        let rule = initial.firstMatch(direction, Engine.query(p, peer: peer))
+        guard rule >= 0, Engine.isTracked(p, direction: direction, peer: peer, under: initial) else { return nil }
         let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         let expiry = timeouts.expiry(of: entry)
         // Its idle timer started at the first frame: it may already have run out.
@@ -506,19 +521,19 @@ public struct Engine: Sendable {
     /// First pass, for every frame in order: notes flows whose first packet makes them pre-existing.
     public mutating func firstPass(_ p: DecodedPacket, time: Timestamp) {
         if captureStart == nil { start(at: time.nanoseconds) }
-        guard p.anomaly == nil, !isExempt(p), p.fragment != .later else { return }
+        guard p.anomaly == nil, !Engine.isExempt(p, compiled), p.fragment != .later else { return }
         let srcMine = initial.owns(p.src), dstMine = initial.owns(p.dst)
         guard srcMine != dstMine else { return }
         if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) { return }
         let direction: Direction = dstMine ? .inbound : .outbound
         let instance = dstMine ? p.dst : p.src, peer = dstMine ? p.src : p.dst
-        let flow = key(p, direction: direction, instance: instance, peer: peer)
+        let flow = Engine.key(p, direction: direction, instance: instance, peer: peer)
         guard seen.insert(flow) else { return }
         // Entries all start at the first frame; those whose timer ran out before the flow's first
         // packet still held a slot until then, so they are created here and expire in the replay.
-        guard qualifiesAsPreexisting(p), let start = captureStart else { return }
-        let rule = initial.firstMatch(direction, query(p, peer: peer))
-        guard rule >= 0, isTracked(p, direction: direction, peer: peer, under: initial) else { return }
+        guard Engine.qualifiesAsPreexisting(p, options.assumeEstablished), let start = captureStart else { return }
+        let rule = initial.firstMatch(direction, Engine.query(p, peer: peer))
+        guard rule >= 0, Engine.isTracked(p, direction: direction, peer: peer, under: initial) else { return }
         let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
         if let max = conntrackMax, table.count >= max { return }
         table.insert(entry, created: start, expiry: timeouts.expiry(of: entry))
@@ -533,7 +548,7 @@ public struct Engine: Sendable {
         if let start = captureStart { now = start }
     }
 
-    private func snapshot(_ slot: Int) -> EntrySnapshot {
+    private static func snapshot(_ slot: Int, _ table: ConnectionTable, _ timeouts: TimeoutTable) -> EntrySnapshot {
         let c = table[slot]
         return EntrySnapshot(
             slot: Int32(slot), createdFrame: Int(c.createdFrame), rule: c.rule, state: c.state,
