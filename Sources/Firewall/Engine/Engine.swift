@@ -211,7 +211,9 @@ public struct Engine: Sendable {
     // makes Swift copy the whole engine (768 bytes) first, several times per frame.
 
     private static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
-        for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
+        if AWSExempt.mayBeService(p.src) || AWSExempt.mayBeService(p.dst) {
+            for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
+        }
         if p.ipProtocol == IPProtocol.udp && p.hasPorts {
             for port in AWSExempt.dhcpPorts where port == p.sourcePort || port == p.destinationPort { return true }
         }

@@ -67,6 +67,12 @@ public enum AWSExempt {
     public static let addresses: [IPAddress] = [
         "169.254.169.254", "169.254.169.123", "169.254.169.253", "fd00:ec2::254", "fd00:ec2::123", "fd00:ec2::253",
     ].compactMap { IPAddress(parsing: $0) }
+    /// A cheap first test: 169.254.169.0/24 or fd00:ec2::/32, where every service address lies.
+    @inline(__always)
+    static func mayBeService(_ a: IPAddress) -> Bool {
+        a.isIPv4 ? a.v4 & 0xffff_ff00 == 0xa9fe_a900 : a.high >> 32 == 0xfd00_0ec2
+    }
+
     /// DHCP: a UDP packet with either port 67 or 68.
     public static let dhcpPorts: [UInt16] = [67, 68]
 }
