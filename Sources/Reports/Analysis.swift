@@ -107,14 +107,15 @@ public struct Analysis {
         engine.judge(pending.base[i].packet, frame: frame, time: time, into: &judgement)
         summary.record(
             judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
-            entryCreated: engine.entryCreated(judgement))
+            liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement))
         if let labels {
             let packet = pending.base[i].packet
             labels.write(
                 frame: frame, time: time, verdict: judgement.verdict,
                 direction: judgement.verdict == .skipped ? nil : judgement.direction,
                 flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet),
-                reason: engine.reasonText(judgement, packet: packet), packet: packet)
+                reason: engine.reasonText(judgement, packet: packet), packet: packet,
+                timingAmbiguous: judgement.timingAmbiguous)
         }
     }
 

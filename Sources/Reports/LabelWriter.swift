@@ -17,7 +17,7 @@ public struct LabelWriter {
     /// One frame's label. `flow` is written by `writeFlow` when the frame was evaluated.
     public func write(
         frame: Int, time: Timestamp, verdict: Verdict, direction: Direction?,
-        flow: FlowText?, reason: some StringProtocol, packet: borrowing DecodedPacket
+        flow: FlowText?, reason: some StringProtocol, packet: borrowing DecodedPacket, timingAmbiguous: Bool = false
     ) {
         var out = output.buffer
         output.buffer = []  // take the buffer to append in place without a copy
@@ -61,6 +61,7 @@ public struct LabelWriter {
         } else {
             out.appendASCII(",\"sport\":null,\"dport\":null")
         }
+        out.appendASCII(timingAmbiguous ? ",\"timing_ambiguous\":true" : ",\"timing_ambiguous\":false")
         if packet.decapsulated {
             out.appendASCII(",\"outer_src\":\"")
             out.appendAddress(packet.outerSource)

@@ -38,6 +38,8 @@ public struct Summary: Sendable {
     public var periods: [Period] = [Period()]
     public var edits: [EditInfo] = []
     public var conntrack = ConntrackFigures()
+    public var exhaustion: [Engine.ExhaustionEpisode] = []
+    public var timeSeries = TimeSeries()
     public static let flowLimit = 200
 
     public struct Period: Sendable {
@@ -45,6 +47,13 @@ public struct Summary: Sendable {
         /// Flows with packets that only a tracking entry let through.
         public var trackingFlows: [FlowKey: FlowFigures] = [:]
         public var moreTrackingFlows = 0
+        /// Flows the edit cut: dropped packets the policy before the edit would have let through
+        /// (an untracked flow stops at once), and new connections (TCP SYNs) it blocked.
+        public var cutFlows: [FlowKey: FlowFigures] = [:]
+        public var blockedFlows: [FlowKey: FlowFigures] = [:]
+        public var moreCutFlows = 0
+        /// Frames within the edit's timing uncertainty.
+        public var timingAmbiguous = 0
         public init() {}
     }
 
@@ -85,6 +94,45 @@ public struct Summary: Sendable {
         self.captureName = captureName
     }
 
+    /// Verdicts per time bucket and the tracking table's peak occupancy in each, for the timeline
+    /// chart. Buckets start at one second and double in width whenever there would be more than
+    /// `maximumBuckets`: memory stays bounded whatever the capture's length.
+    public struct TimeSeries: Sendable {
+        public static let maximumBuckets = 1024
+        public var start: Int64?
+        /// Bucket width in nanoseconds.
+        public var width: Int64 = 1_000_000_000
+        /// Per bucket: counts per verdict (Verdict.rawValue order), then peak live entries.
+        public var buckets: [[Int]] = []
+
+        mutating func add(_ verdict: Verdict, at time: Int64, liveEntries: Int) {
+            if start == nil { start = time }
+            var index = Int((time &- start!) / width)
+            if index < 0 { index = 0 }
+            while index >= TimeSeries.maximumBuckets {
+                // Merge neighbouring buckets: twice the width, half the count.
+                var merged: [[Int]] = []
+                var i = 0
+                while i < buckets.count {
+                    var a = buckets[i]
+                    if i + 1 < buckets.count {
+                        let b = buckets[i + 1]
+                        for k in 0..<5 { a[k] += b[k] }
+                        a[5] = max(a[5], b[5])
+                    }
+                    merged.append(a)
+                    i += 2
+                }
+                buckets = merged
+                width *= 2
+                index = Int((time &- start!) / width)
+            }
+            while buckets.count <= index { buckets.append([0, 0, 0, 0, 0, 0]) }
+            buckets[index][Int(verdict.rawValue)] += 1
+            if liveEntries > buckets[index][5] { buckets[index][5] = liveEntries }
+        }
+    }
+
     @inlinable
     public mutating func count(_ verdict: Verdict, time: Timestamp?) {
         frames += 1
@@ -96,10 +144,11 @@ public struct Summary: Sendable {
 
     /// Counts one judged frame.
     public mutating func record(
-        _ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int,
+        _ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int, liveEntries: Int = 0,
         entryCreated: @autoclosure () -> Timestamp? = nil
     ) {
         count(j.verdict, time: time)
+        timeSeries.add(j.verdict, at: time.nanoseconds, liveEntries: liveEntries)
         if p.hasIP { ipFrames += 1 }
         if p.looksLikeVXLAN { vxlanFrames += 1 }
         if p.decapsulated { decapsulatedFrames += 1 }
@@ -115,6 +164,33 @@ public struct Summary: Sendable {
         if j.verdict == .allowedByTracking, let flow = j.flow {
             noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength, entryCreated: entryCreated)
         }
+        if j.timingAmbiguous { periods[j.editsApplied].timingAmbiguous += 1 }
+        if j.causedByEdit, let flow = j.flow {
+            let newConnection = p.ipProtocol == IPProtocol.tcp && p.tcpFlags.contains(.syn) && !p.tcpFlags.contains(.ack)
+            noteCut(flow, j, p, frame: frame, time: time, bytes: wireLength, newConnection: newConnection)
+        }
+    }
+
+    private mutating func noteCut(
+        _ flow: FlowKey, _ j: Judgement, _ p: DecodedPacket, frame: Int, time: Timestamp, bytes: Int, newConnection: Bool
+    ) {
+        let i = j.editsApplied
+        let known = periods[i].cutFlows[flow] != nil || periods[i].blockedFlows[flow] != nil
+        if !known {
+            guard periods[i].cutFlows.count + periods[i].blockedFlows.count < Summary.flowLimit else {
+                periods[i].moreCutFlows += 1
+                return
+            }
+            let figures = FlowFigures(flow: FlowText(j, packet: p).description, firstFrame: frame, firstTime: time, entry: j.reason.key)
+            if newConnection { periods[i].blockedFlows[flow] = figures } else { periods[i].cutFlows[flow] = figures }
+        }
+        func bump(_ f: inout FlowFigures) {
+            f.packets += 1
+            f.bytes += bytes
+            f.lastFrame = frame
+            f.lastTime = time
+        }
+        if periods[i].cutFlows[flow] != nil { bump(&periods[i].cutFlows[flow]!) } else { bump(&periods[i].blockedFlows[flow]!) }
     }
 
     private mutating func noteTracking(
@@ -163,6 +239,18 @@ public struct Summary: Sendable {
             created: s.entriesCreated, preexisting: s.preexistingEntries, liveAtEnd: engine.liveEntries,
             bytesPerEntry: engine.bytesPerEntry)
         for edit in edits { warnings += edit.warnings }
+        exhaustion = engine.exhaustionEpisodes
+    }
+
+    /// Flows an edit cut (period i, after edit i-1 … i.e. `periods[i]`), most packets first.
+    public func cutFlows(_ period: Int) -> [FlowFigures] {
+        guard period < periods.count else { return [] }
+        return periods[period].cutFlows.values.sorted { ($0.packets, -$0.firstFrame) > ($1.packets, -$1.firstFrame) }
+    }
+
+    public func blockedFlows(_ period: Int) -> [FlowFigures] {
+        guard period < periods.count else { return [] }
+        return periods[period].blockedFlows.values.sorted { ($0.firstFrame) < ($1.firstFrame) }
     }
 
     public func count(of verdict: Verdict) -> Int { verdicts[Int(verdict.rawValue)] }
@@ -202,48 +290,56 @@ extension Summary {
         }
         for (key, n) in otherSkipCounts { skipPairs.append((key, .int(n))) }
         if nonPackets > 0 { skipPairs.append(("not-a-packet", .int(nonPackets))) }
-        let editObjects: [JSON] = edits.enumerated().map { i, edit in
-            .object([
-                ("time", .string(edit.time.rfc3339)),
-                ("edit", .string(edit.description)),
-                ("source", .string(edit.source)),
-                ("first_frame", edit.firstFrame > 0 ? .int(edit.firstFrame) : .null),
-                ("verdicts_after", verdictObject(periods[i + 1].verdicts)),
-                ("allowed_by_tracking_flows", .array(trackingFlows(i + 1).map(Summary.flowJSON))),
-                ("warnings", .array(edit.warnings.map { .string($0) })),
-            ])
-        }
-        return .object([
-            ("frames", .int(frames)),
-            ("verdicts", verdictObject(verdicts)),
-            ("capture", .string(captureName)),
-            ("link_type", .string(linkTypeName)),
-            ("first_time", firstTime.map { .string($0.rfc3339) } ?? .null),
-            ("last_time", lastTime.map { .string($0.rfc3339) } ?? .null),
-            ("ip_frames", .int(ipFrames)),
-            ("instance", .object([
-                ("addresses", .array(instanceAddresses.map { .string($0) })),
-                ("inferred_from_capture", .bool(instanceInferred)),
-            ])),
-            ("skipped_reasons", .object(skipPairs)),
-            ("edits", .array(editObjects)),
-            ("allowed_by_tracking_before_edits", .array(trackingFlows(0).map(Summary.flowJSON))),
-            ("conntrack", .object([
-                ("allowance", conntrack.allowance.map { .int($0) } ?? .string("unlimited")),
-                ("conntrack_allowance_exceeded", .int(conntrack.lost)),
-                ("peak_entries", .int(conntrack.peak)),
-                ("peak_time", conntrack.peakTime.map { .string($0.rfc3339) } ?? .null),
-                ("entries_created", .int(conntrack.created)),
-                ("entries_assumed_established", .int(conntrack.preexisting)),
-                ("live_at_end", .int(conntrack.liveAtEnd)),
-            ])),
-            ("assumptions", .object(assumptions.map { ($0.0, .string($0.1)) })),
-            ("vxlan_frames", .int(vxlanFrames)),
-            ("decapsulated_frames", .int(decapsulatedFrames)),
-            ("capture_error", captureError.map { .string($0) } ?? .null),
-            ("warnings", .array(warnings.map { .string($0) })),
-            ("suggestions", .array(suggestions.map { .string($0) })),
+        let editObjects: [JSON] = edits.indices.map { editJSON($0, verdictObject) }
+        var pairs: [(String, JSON)] = []
+        pairs.append(("frames", .int(frames)))
+        pairs.append(("verdicts", verdictObject(verdicts)))
+        pairs.append(("capture", .string(captureName)))
+        pairs.append(("link_type", .string(linkTypeName)))
+        pairs.append(("first_time", firstTime.map { .string($0.rfc3339) } ?? .null))
+        pairs.append(("last_time", lastTime.map { .string($0.rfc3339) } ?? .null))
+        pairs.append(("ip_frames", .int(ipFrames)))
+        let instance: JSON = .object([
+            ("addresses", .array(instanceAddresses.map { .string($0) })),
+            ("inferred_from_capture", .bool(instanceInferred)),
         ])
+        pairs.append(("instance", instance))
+        pairs.append(("skipped_reasons", .object(skipPairs)))
+        pairs.append(("edits", .array(editObjects)))
+        pairs.append(("allowed_by_tracking_before_edits", .array(trackingFlows(0).map(Summary.flowJSON))))
+        var table: [(String, JSON)] = []
+        table.append(("allowance", conntrack.allowance.map { .int($0) } ?? .string("unlimited")))
+        table.append(("conntrack_allowance_exceeded", .int(conntrack.lost)))
+        table.append(("peak_entries", .int(conntrack.peak)))
+        table.append(("peak_time", conntrack.peakTime.map { .string($0.rfc3339) } ?? .null))
+        table.append(("entries_created", .int(conntrack.created)))
+        table.append(("entries_assumed_established", .int(conntrack.preexisting)))
+        table.append(("live_at_end", .int(conntrack.liveAtEnd)))
+        table.append(("exhaustion_episodes", .array(exhaustion.map(Summary.episodeJSON))))
+        pairs.append(("conntrack", .object(table)))
+        pairs.append(("assumptions", .object(assumptions.map { ($0.0, .string($0.1)) })))
+        pairs.append(("vxlan_frames", .int(vxlanFrames)))
+        pairs.append(("decapsulated_frames", .int(decapsulatedFrames)))
+        pairs.append(("capture_error", captureError.map { .string($0) } ?? .null))
+        pairs.append(("warnings", .array(warnings.map { .string($0) })))
+        pairs.append(("suggestions", .array(suggestions.map { .string($0) })))
+        return .object(pairs)
+    }
+
+    private func editJSON(_ i: Int, _ verdictObject: ([Int]) -> JSON) -> JSON {
+        let edit = edits[i]
+        var pairs: [(String, JSON)] = []
+        pairs.append(("time", .string(edit.time.rfc3339)))
+        pairs.append(("edit", .string(edit.description)))
+        pairs.append(("source", .string(edit.source)))
+        pairs.append(("first_frame", edit.firstFrame > 0 ? .int(edit.firstFrame) : .null))
+        pairs.append(("verdicts_after", verdictObject(periods[i + 1].verdicts)))
+        pairs.append(("allowed_by_tracking_flows", .array(trackingFlows(i + 1).map(Summary.flowJSON))))
+        pairs.append(("cut_flows", .array(cutFlows(i + 1).map(Summary.flowJSON))))
+        pairs.append(("blocked_new_flows", .array(blockedFlows(i + 1).map(Summary.flowJSON))))
+        pairs.append(("timing_ambiguous_frames", .int(periods[i + 1].timingAmbiguous)))
+        pairs.append(("warnings", .array(edit.warnings.map { .string($0) })))
+        return .object(pairs)
     }
 
     /// Skipped frames by reason key (decode anomalies aside), keys sorted.
@@ -253,6 +349,15 @@ extension Summary {
             if let reason = Judgement.Reason(rawValue: UInt8(raw)) { byKey[reason.key, default: 0] += n }
         }
         return byKey.keys.sorted().map { ($0, byKey[$0]!) }
+    }
+
+    static func episodeJSON(_ e: Engine.ExhaustionEpisode) -> JSON {
+        let end: JSON = e.end.map { .string($0.rfc3339) } ?? .null
+        return .object([
+            ("start", .string(e.start.rfc3339)), ("end", end),
+            ("lost_packets", .int(e.lostPackets)), ("refused_flows", .int(e.refusedFlows)),
+            ("first_lost_frame", .int(e.firstLostFrame)), ("last_lost_frame", .int(e.lastLostFrame)),
+        ])
     }
 
     static func flowJSON(_ f: FlowFigures) -> JSON {
@@ -300,22 +405,14 @@ extension Summary {
         if !edits.isEmpty {
             lines.append("")
             lines.append("Timeline (\(edits.count) edit\(edits.count == 1 ? "" : "s")):")
-            for (i, edit) in edits.enumerated() {
-                let at = edit.firstFrame > 0 ? "from frame \(edit.firstFrame)" : "after the last frame"
-                lines.append("  \(edit.time.rfc3339)  \(edit.description)  (\(at); \(edit.source))")
-                let after = periods[i + 1].verdicts
-                let parts = Verdict.allCases.filter { after[Int($0.rawValue)] > 0 && $0 != .skipped }
-                    .map { "\(after[Int($0.rawValue)]) \($0.label)" }
-                if !parts.isEmpty { lines.append("    until the next edit: " + parts.joined(separator: ", ")) }
-                let flows = trackingFlows(i + 1)
-                if !flows.isEmpty {
-                    lines.append("    still flowing only because of connection tracking:")
-                    lines += flows.prefix(10).map { "      " + Summary.flowLine($0) }
-                    if flows.count > 10 || periods[i + 1].moreTrackingFlows > 0 {
-                        lines.append("      … and \(flows.count - min(flows.count, 10) + periods[i + 1].moreTrackingFlows) more flows")
-                    }
+            for group in editGroups {
+                for i in group {
+                    let edit = edits[i]
+                    let at = edit.firstFrame > 0 ? "from frame \(edit.firstFrame)" : "after the last frame"
+                    lines.append("  \(edit.time.rfc3339)  \(edit.description)  (\(at); \(edit.source))")
+                    for warning in edit.warnings { lines.append("    warning: \(warning)") }
                 }
-                for warning in edit.warnings { lines.append("    warning: \(warning)") }
+                lines += periodLines(group.last! + 1)
             }
         }
         if conntrack.allowance != nil || conntrack.lost > 0 {
@@ -323,6 +420,11 @@ extension Summary {
             lines.append("Connection tracking: allowance \(conntrack.allowance.map(String.init) ?? "unlimited"), "
                 + "peak \(conntrack.peak) entries" + (conntrack.peakTime.map { " at \($0.rfc3339)" } ?? "")
                 + ", conntrack_allowance_exceeded \(conntrack.lost)")
+            for e in exhaustion {
+                let until = e.end.map { "until \($0.rfc3339)" } ?? "until the end of the capture"
+                lines.append("  table full from \(e.start.rfc3339) \(until): \(e.lostPackets) packets lost "
+                    + "(frames \(e.firstLostFrame)–\(e.lastLostFrame)), \(e.refusedFlows) new flows refused")
+            }
         }
         if decapsulatedFrames > 0 {
             lines.append("VXLAN: \(decapsulatedFrames) frames unwrapped; their inner packets were analysed")
@@ -341,6 +443,58 @@ extension Summary {
             lines.append("Assumptions: " + assumptions.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// Edits grouped by instant: edits at the same time take effect together.
+    public var editGroups: [[Int]] {
+        var groups: [[Int]] = []
+        for i in edits.indices {
+            if let last = groups.last?.last, edits[last].time == edits[i].time {
+                groups[groups.count - 1].append(i)
+            } else {
+                groups.append([i])
+            }
+        }
+        return groups
+    }
+
+    /// What happened in period `p` (after the edits that start it): counts, then the flows that kept
+    /// going only by tracking, the flows the edit cut and the new ones it blocked.
+    func periodLines(_ p: Int) -> [String] {
+        var lines: [String] = []
+        let after = periods[p].verdicts
+        let parts = Verdict.allCases.filter { after[Int($0.rawValue)] > 0 && $0 != .skipped }
+            .map { "\(after[Int($0.rawValue)]) \($0.label)" }
+        let until = p < edits.count ? "until the next edit" : "until the end of the capture"
+        if !parts.isEmpty { lines.append("    \(until): " + parts.joined(separator: ", ")) }
+        let flows = trackingFlows(p)
+        if !flows.isEmpty {
+            lines.append("    still flowing only because of connection tracking:")
+            lines += flows.prefix(10).map { "      " + Summary.flowLine($0) }
+            let more = flows.count - min(flows.count, 10) + periods[p].moreTrackingFlows
+            if more > 0 { lines.append("      … and \(more) more flows") }
+        }
+        let cut = cutFlows(p)
+        if !cut.isEmpty {
+            lines.append("    cut by the edit (the policy before it let these through; untracked flows stop at once):")
+            lines += cut.prefix(10).map { "      " + Summary.cutLine($0) }
+            if cut.count > 10 { lines.append("      … and \(cut.count - 10) more flows") }
+        }
+        let blocked = blockedFlows(p)
+        if !blocked.isEmpty {
+            lines.append("    new connections the edit blocked:")
+            lines += blocked.prefix(10).map { "      " + Summary.cutLine($0) }
+            if blocked.count > 10 { lines.append("      … and \(blocked.count - 10) more") }
+        }
+        if periods[p].moreCutFlows > 0 { lines.append("      … and \(periods[p].moreCutFlows) more flows cut or blocked") }
+        if periods[p].timingAmbiguous > 0 {
+            lines.append("    \(periods[p].timingAmbiguous) frames within the timing uncertainty after the edit (marked timing_ambiguous)")
+        }
+        return lines
+    }
+
+    static func cutLine(_ f: FlowFigures) -> String {
+        "\(f.flow): \(f.packets) packet\(f.packets == 1 ? "" : "s") dropped (\(f.entry)), frames \(f.firstFrame)–\(f.lastFrame)"
     }
 
     static func flowLine(_ f: FlowFigures) -> String {

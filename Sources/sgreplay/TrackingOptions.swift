@@ -40,6 +40,9 @@ struct TrackingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Peers whose flows are always tracked, e.g. NAT gateways or load balancers (repeatable), or 'all'.", valueName: "cidr|all"))
     var autoTracked: [String] = []
 
+    @Option(help: ArgumentHelp("Frames this close to an edit are marked timing-ambiguous: AWS applies edits after a short delay and CloudTrail times have one-second precision.", valueName: "seconds"))
+    var editUncertainty: Double = 2
+
     enum AssumeEstablishedArgument: String, ExpressibleByArgument, CaseIterable {
         case tcp, all, none
     }
@@ -52,6 +55,9 @@ struct TrackingOptions: ParsableArguments {
             ("--timeout-tcp-closing", timeoutTcpClosing), ("--timeout-tcp-reset", timeoutTcpReset),
             ("--timeout-icmp", timeoutIcmp), ("--timeout-other", timeoutOther),
         ]
+        if !(editUncertainty >= 0 && editUncertainty < 1e6) {
+            throw ValidationError("--edit-uncertainty \(editUncertainty): must be 0 or more seconds")
+        }
         for (name, value) in timeouts {
             if let value, !(value > 0 && value < 1e9) { throw ValidationError("\(name) \(value): must be a positive number of seconds") }
         }
@@ -76,6 +82,7 @@ struct TrackingOptions: ParsableArguments {
         o.timeouts.tcpAfterReset = duration(timeoutTcpReset)
         o.timeouts.icmp = duration(timeoutIcmp)
         o.timeouts.other = duration(timeoutOther)
+        o.editUncertainty = duration(editUncertainty)
         o.exemptCIDRs = exempt.compactMap { CIDR(parsing: $0, allowingBareAddress: true) }
         o.trackAllPeers = autoTracked.contains("all")
         o.automaticallyTrackedPeers = autoTracked.filter { $0 != "all" }.compactMap { CIDR(parsing: $0, allowingBareAddress: true) }

@@ -35,6 +35,25 @@ public struct Engine: Sendable {
     private var preexistingFromFirstPass = false
     private var fragments: [FragmentKey: (judgement: Judgement, time: Int64)] = [:]
     public private(set) var statistics = Statistics()
+    /// The policy just before the latest batch of edits, to tell which drops an edit caused.
+    private var beforeEdits: CompiledPolicy?
+    /// Resolved edit times (nanoseconds), for timing ambiguity.
+    private var editTimes: [Int64] = []
+    /// Periods when the table was full and packets were lost (SEMANTICS.md 5.5), oldest first.
+    public private(set) var exhaustionEpisodes: [ExhaustionEpisode] = []
+    private var fullSince: Int64?
+    private var refusedFlows = FlowSet(capacity: 16)
+
+    /// From when to when the tracking table was full and new tracked flows were lost.
+    public struct ExhaustionEpisode: Sendable {
+        public var start: Timestamp
+        /// When a slot freed again (nil: still full at the end of the capture).
+        public var end: Timestamp?
+        public var lostPackets = 0
+        public var refusedFlows = 0
+        public var firstLostFrame = 0
+        public var lastLostFrame = 0
+    }
 
     public struct AppliedEdit: Sendable {
         public var edit: TimedEdit
@@ -89,6 +108,7 @@ public struct Engine: Sendable {
         captureStart = time
         now = time
         edits = pendingTimeline.resolved(firstFrame: Timestamp(nanoseconds: time)).edits
+        editTimes = edits.map { $0.time.resolved(firstFrame: Timestamp(nanoseconds: time)).nanoseconds }
     }
 
     /// Moves the clock to `time`: applies due edits in order, expires entries whose instant has come.
@@ -96,10 +116,15 @@ public struct Engine: Sendable {
         if captureStart == nil { start(at: time) }
         // Time never goes back: a frame stamped earlier than one before it is judged at the later time.
         if time > now { now = time }
-        while nextEdit < edits.count, edits[nextEdit].time.resolved(firstFrame: Timestamp(nanoseconds: captureStart!)).nanoseconds <= now {
+        var batchStarted = false
+        while nextEdit < edits.count, editTimes[nextEdit] <= now {
             let edit = edits[nextEdit]
-            let at = edit.time.resolved(firstFrame: Timestamp(nanoseconds: captureStart!)).nanoseconds
+            let at = editTimes[nextEdit]
             expire(upTo: at)
+            if !batchStarted {
+                beforeEdits = compiled
+                batchStarted = true
+            }
             let warnings = policy.apply(edit.edit)
             compiled = CompiledPolicy(policy, registry: &registry, options: options)
             let newTimeouts = TimeoutTable(Engine.timeouts(policy, options))
@@ -116,8 +141,19 @@ public struct Engine: Sendable {
 
     private mutating func expire(upTo time: Int64) {
         var expired = 0
-        table.expire(upTo: time, timeouts) { _, _ in expired += 1 }
+        var freedAt: Int64 = 0
+        table.expire(upTo: time, timeouts) { _, due in
+            expired += 1
+            freedAt = due
+        }
         statistics.entriesExpired += expired
+        // The table stops being full at the instant its first entry expires.
+        if expired > 0, let since = fullSince, let max = conntrackMax, table.count < max {
+            if !exhaustionEpisodes.isEmpty, exhaustionEpisodes[exhaustionEpisodes.count - 1].start.nanoseconds == since {
+                exhaustionEpisodes[exhaustionEpisodes.count - 1].end = Timestamp(nanoseconds: freedAt)
+            }
+            fullSince = nil
+        }
     }
 
     /// Applies the edits left after the last frame (for the report) and returns the final state.
@@ -152,6 +188,32 @@ public struct Engine: Sendable {
         j = Judgement(verdict: .skipped, reason: .notDecoded)
         judgeAtCurrentTime(p, frame: frame, into: &j)
         j.editsApplied = nextEdit
+        if !editTimes.isEmpty {
+            j.timingAmbiguous = isNearAnEdit(time.nanoseconds)
+            if j.verdict == .dropped, let before = beforeEdits {
+                j.causedByEdit = Engine.wouldPermit(p, before)
+            }
+        }
+    }
+
+    /// Whether `time` is within `options.editUncertainty` of an edit (either side): AWS applies edits
+    /// after a short, undocumented delay, and CloudTrail times have one-second precision.
+    private func isNearAnEdit(_ time: Int64) -> Bool {
+        let window = options.editUncertainty.nanoseconds
+        if nextEdit > 0 && time - editTimes[nextEdit - 1] < window { return true }
+        if nextEdit < editTimes.count && editTimes[nextEdit] - time <= window { return true }
+        return false
+    }
+
+    /// Whether `policy` (NACL and security group rules, without tracking) would let `p` through.
+    private static func wouldPermit(_ p: DecodedPacket, _ policy: CompiledPolicy) -> Bool {
+        guard p.anomaly == nil, p.fragment != .later else { return false }
+        let dstMine = policy.owns(p.dst)
+        guard dstMine != policy.owns(p.src) else { return false }
+        let direction: Direction = dstMine ? .inbound : .outbound
+        let q = Engine.query(p, peer: dstMine ? p.src : p.dst)
+        if Engine.naclDenial(direction, q, policy) != nil { return false }
+        return policy.firstMatch(direction, q) >= 0
     }
 
     /// Hints that `p` will be judged soon: starts loading its flow's table slot, so that the lookup
@@ -356,6 +418,7 @@ public struct Engine: Sendable {
             j.verdict = .lostConntrackExhausted
             j.reason = .conntrackFull
             j.occupancy = table.count
+            noteLoss(flow, frame: frame)
             return
         }
         let entry = Connection(key: flow, packet: p, direction: direction, time: now, frame: frame, rule: rule)
@@ -365,8 +428,22 @@ public struct Engine: Sendable {
         j.entry = Engine.snapshot(slot, table, timeouts)
     }
 
+    private mutating func noteLoss(_ flow: FlowKey, frame: Int) {
+        let since = fullSince ?? now
+        if fullSince == nil { fullSince = since }
+        if exhaustionEpisodes.last?.start.nanoseconds != since || exhaustionEpisodes.last?.end != nil {
+            exhaustionEpisodes.append(ExhaustionEpisode(start: Timestamp(nanoseconds: since), firstLostFrame: frame))
+            refusedFlows = FlowSet(capacity: 16)
+        }
+        let i = exhaustionEpisodes.count - 1
+        exhaustionEpisodes[i].lostPackets += 1
+        exhaustionEpisodes[i].lastLostFrame = frame
+        if refusedFlows.insert(flow) { exhaustionEpisodes[i].refusedFlows += 1 }
+    }
+
     private mutating func noteInsertion() {
         statistics.entriesCreated += 1
+        if let max = conntrackMax, table.count >= max, fullSince == nil { fullSince = now }
         if table.count > statistics.peakEntries {
             statistics.peakEntries = table.count
             statistics.peakTime = Timestamp(nanoseconds: now)

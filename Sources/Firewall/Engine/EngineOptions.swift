@@ -26,6 +26,8 @@ public struct EngineOptions: Hashable, Sendable {
     public var automaticallyTrackedPeers: [CIDR] = []
     /// Every flow is tracked, whatever the rules (SEMANTICS.md 5.1 item 4, "all").
     public var trackAllPeers = false
+    /// Frames this close to an edit (either side) are marked timing-ambiguous.
+    public var editUncertainty: Duration = .seconds(2)
 
     public init() {}
 
@@ -101,6 +103,7 @@ extension EngineOptions {
             ("timeout-other", seconds(t.other)),
             ("untracked-needs", "literal 0.0.0.0/0 or ::/0 rules"),
             ("exempt", (["link-local AWS services", "DHCP"] + exempt).joined(separator: " + ")),
+            ("edit-uncertainty", seconds(editUncertainty)),
             ("auto-tracked", trackAllPeers || policy.tracking.trackAllPeers ? "all" : (tracked.isEmpty ? "none" : tracked.joined(separator: " "))),
         ]
     }

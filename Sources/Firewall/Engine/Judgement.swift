@@ -24,6 +24,11 @@ public struct Judgement: Sendable {
     public var occupancy = 0
     /// How many timeline edits were in force when the packet was judged.
     public var editsApplied = 0
+    /// Within a couple of seconds of an edit: AWS applies edits after a short delay, and CloudTrail
+    /// times have one-second precision, so the verdict may be the other side's.
+    public var timingAmbiguous = false
+    /// Dropped, where the policy before the latest edit(s) would have let it through.
+    public var causedByEdit = false
 
     public init(verdict: Verdict, direction: Direction? = nil, reason: Reason) {
         self.verdict = verdict
