@@ -17,6 +17,11 @@ public struct Analysis {
     public var summary: Summary
     public var labels: LabelWriter?
     public var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
+    /// `sgreplay explain`: frames to explain step by step, and a flow whose frames to list.
+    public var explainFrames: Set<Int> = []
+    public var explainFlow: String?
+    /// The explanations gathered, in frame order: (frame, lines).
+    public private(set) var explanations: [(frame: Int, lines: [String])] = []
 
     /// Frames decoded but not judged yet. Judging lags decoding by up to `lag` frames so that each
     /// frame's tracking-table slot is already on its way into cache when the frame is judged (the
@@ -104,7 +109,13 @@ public struct Analysis {
                 reason: Analysis.customBlockReason, packet: pending.base[i].packet)
             return
         }
+        let explaining = !explainFrames.isEmpty && explainFrames.contains(frame)
+        if explaining { engine.advanceClock(to: time, frame: frame) }
+        let steps = explaining ? engine.steps(for: pending.base[i].packet, time: time) : []
         engine.judge(pending.base[i].packet, frame: frame, time: time, into: &judgement)
+        if explaining || explainFlow != nil {
+            explain(frame: frame, time: time, steps: steps, packet: pending.base[i].packet, explaining: explaining)
+        }
         summary.record(
             judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
             liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement))
@@ -116,6 +127,19 @@ public struct Analysis {
                 flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet),
                 reason: engine.reasonText(judgement, packet: packet), packet: packet,
                 timingAmbiguous: judgement.timingAmbiguous)
+        }
+    }
+
+    private mutating func explain(frame: Int, time: Timestamp, steps: [String], packet: DecodedPacket, explaining: Bool) {
+        let flow = judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet).description
+        let reason = engine.reasonText(judgement, packet: packet)
+        if explaining {
+            var lines = steps
+            lines.append("verdict: \(judgement.verdict.label)\(judgement.timingAmbiguous ? " (timing-ambiguous: within the edit uncertainty)" : "")")
+            lines.append("reason: \(reason)")
+            explanations.append((frame, lines))
+        } else if let wanted = explainFlow, flow == wanted {
+            explanations.append((frame, ["\(time.rfc3339) \(judgement.direction?.label ?? "") \(judgement.verdict.label): \(reason)"]))
         }
     }
 

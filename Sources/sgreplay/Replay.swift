@@ -10,11 +10,12 @@ import Reports
 enum Replay {
     struct Result {
         var summary: Summary
+        var explanations: [(frame: Int, lines: [String])] = []
     }
 
     static func run(
         capture path: String, labelsPath: String?, options: Analysis.Options, engineOptions: EngineOptions,
-        policy loaded: LoadedPolicy
+        policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil)
     ) throws -> Result {
         var loaded = loaded
         // Outputs are checked before any reading, so a bad path fails at once.
@@ -51,6 +52,10 @@ enum Replay {
             linkType: reader.linkType, options: options, engine: engine, summary: summary,
             labels: labelsFile.map(LabelWriter.init(output:)))
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
+        analysis.explainFrames = explain.frames
+        analysis.explainFlow = explain.flow
+        // Explaining frames only: no need to read past the last one (plus the judging lag).
+        let lastNeeded = explain.flow == nil ? explain.frames.max() : nil
 
         let end = reader.forEachPacket { record, bytes in
             guard record.isPacket else {
@@ -60,13 +65,14 @@ enum Replay {
             analysis.process(
                 frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
                 linkType: record.linkType)
+            if let lastNeeded, record.number >= lastNeeded { reader.stop() }
         }
         if case .error(let error) = end {
             analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
         analysis.finish()
         try labelsFile?.commit()
-        return Result(summary: analysis.summary)
+        return Result(summary: analysis.summary, explanations: analysis.explanations)
     }
 
     /// Captures up to this size get the (exact) first pass even without an allowance.

@@ -16,7 +16,7 @@ struct SGReplay: ParsableCommand {
             frame allowed-by-rule, allowed-by-tracking, dropped, lost-conntrack-exhausted or skipped.
             """,
         version: "0.1.0",
-        subcommands: [Analyze.self, PolicyCommand.self],
+        subcommands: [Analyze.self, Explain.self, PolicyCommand.self],
         defaultSubcommand: Analyze.self)
 }
 

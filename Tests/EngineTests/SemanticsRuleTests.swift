@@ -552,3 +552,58 @@ import TestSupport
         #expect(MemoryLayout<Connection>.stride == 64)
     }
 }
+
+/// What the reports say about edits and the allowance.
+@Suite struct EditEffectTests {
+    let me = "10.0.0.5", peer = "203.0.113.1"
+
+    @Test func dropsTheEditCausedAreMarkedAndOthersAreNot() {
+        let policy = scenario("""
+            instance: 10.0.0.5
+            groups:
+              sg-a:
+                inbound: [{id: sgr-1, rule: tcp 80 from 0.0.0.0/0}]
+                outbound: [all to 0.0.0.0/0]
+            timeline:
+              - {at: +10s, revoke: sg-a/sgr-1}
+            """)
+        let j = judge(policy, [tcp(peer, 1000, me, 80, [.ack], at: 0), tcp(peer, 1000, me, 80, [.ack], at: 20),
+                               tcp(peer, 1000, me, 8080, [.syn], at: 21)])
+        #expect(j.map(\.verdict) == [R, D, D])
+        #expect(j[1].causedByEdit)
+        #expect(!j[2].causedByEdit)  // port 8080 was never open
+    }
+
+    @Test func framesNearAnEditAreTimingAmbiguous() {
+        let policy = scenario("""
+            instance: 10.0.0.5
+            groups:
+              sg-a: {inbound: [{id: sgr-1, rule: udp 53 from 0.0.0.0/0}]}
+            timeline:
+              - {at: +10s, revoke: sg-a/sgr-1}
+            """)
+        let j = judge(policy, [udp(peer, 1, me, 53, at: 0), udp(peer, 1, me, 53, at: 8.5), udp(peer, 1, me, 53, at: 11.5),
+                               udp(peer, 1, me, 53, at: 12.5)])
+        #expect(j.map(\.timingAmbiguous) == [false, true, true, false])
+    }
+
+    @Test func exhaustionEpisodesRunFromFullToTheFirstExpiry() {
+        var options = EngineOptions()
+        options.conntrackMax = 1
+        let policy = scenario("""
+            instance: 10.0.0.5
+            groups:
+              sg-a: {inbound: [udp 53 from 0.0.0.0/0]}
+            """)
+        var engine = Engine(policy: policy, options: options)
+        let frames = [udp(peer, 1, me, 53, at: 0), udp(peer, 2, me, 53, at: 5), udp(peer, 3, me, 53, at: 6),
+                      udp(peer, 2, me, 53, at: 7), udp(peer, 4, me, 53, at: 31)]
+        for (i, f) in frames.enumerated() { _ = engine.judge(f.packet, frame: i + 1, time: f.time) }
+        let episodes = engine.exhaustionEpisodes
+        #expect(episodes.count == 1)
+        #expect(episodes.first?.start == t0)
+        #expect(episodes.first?.end == t0 + .seconds(30))
+        #expect(episodes.first?.lostPackets == 3 && episodes.first?.refusedFlows == 2)
+        #expect(episodes.first?.firstLostFrame == 2 && episodes.first?.lastLostFrame == 4)
+    }
+}

@@ -14,14 +14,14 @@ public struct Engine: Sendable {
     public private(set) var registry = RuleRegistry()
     /// The policy in force now, and the one before any edit (for `--assume-established`).
     public private(set) var policy: Policy
-    private var compiled: CompiledPolicy
+    private(set) var compiled: CompiledPolicy
     private let initial: CompiledPolicy
     private let pendingTimeline: Timeline
     private var edits: [TimedEdit] = []
     private var nextEdit = 0
     /// Edits applied so far, with when they took effect.
     public private(set) var appliedEdits: [AppliedEdit] = []
-    private var table = ConnectionTable()
+    private(set) var table = ConnectionTable()
     private var timeouts: TimeoutTable
     private let conntrackMax: Int?
     private var captureStart: Int64?
@@ -29,6 +29,8 @@ public struct Engine: Sendable {
     private var currentFrame = 0
     /// The frame being judged, for explanations.
     var currentFrameForText: Int { currentFrame }
+    var captureStartTime: Timestamp? { captureStart.map { Timestamp(nanoseconds: $0) } }
+    var timeoutsForText: TimeoutTable { timeouts }
     /// Flows already seen, for "is this the flow's first captured packet" (`--assume-established`).
     private var seen = FlowSet()
     /// True when a first pass already created the pre-existing entries.
@@ -226,6 +228,13 @@ public struct Engine: Sendable {
         table.prefetch(Engine.key(p, direction: direction, instance: dstMine ? p.dst : p.src, peer: dstMine ? p.src : p.dst))
     }
 
+    /// Moves the clock to `time` (edits due apply, entries due expire) without judging anything:
+    /// what `steps(for:time:)` needs to describe the state a frame is judged in.
+    public mutating func advanceClock(to time: Timestamp, frame: Int) {
+        currentFrame = frame
+        advance(to: time.nanoseconds)
+    }
+
     /// A frame that holds no packet (a pcapng custom block): it still moves the clock.
     public mutating func observe(frame: Int, time: Timestamp) {
         currentFrame = frame
@@ -303,7 +312,7 @@ public struct Engine: Sendable {
     /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
     /// direction has a literal all-addresses rule permitting the request and the response direction
     /// has one permitting all response traffic; unless the peer is automatically tracked.
-    private static func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
+    static func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
         guard p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp else { return true }
         if policy.trackAll { return true }
         for block in policy.autoTracked where block.contains(peer) { return true }
@@ -326,7 +335,7 @@ public struct Engine: Sendable {
     }
 
     /// The flow key of a packet (its own, not a quoted one).
-    private static func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
+    static func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
         switch p.ipProtocol {
         case IPProtocol.tcp, IPProtocol.udp:
             let inbound = direction == .inbound
