@@ -39,6 +39,45 @@ public struct Summary: Sendable {
     public var edits: [EditInfo] = []
     public var conntrack = ConntrackFigures()
     public var exhaustion: [Engine.ExhaustionEpisode] = []
+    /// Proposals that would have stopped the flows still flowing after an edit, checked by replay.
+    public var remedies: [Remedy] = []
+
+    public struct Remedy: Sendable {
+        /// The (last) edit of the instant after which the flows kept flowing.
+        public var afterEdit: Int
+        public var proposal: String
+        /// Packets that passed only by tracking after the edit, and how many the proposal stops.
+        public var trackedPackets: Int
+        public var stoppedPackets: Int
+        public var flows: Int
+        public var flowsStopped: Int
+        /// Packets of other traffic the proposal would also have dropped.
+        public var otherDrops: Int
+
+        public init(afterEdit: Int, proposal: String, trackedPackets: Int, stoppedPackets: Int, flows: Int, flowsStopped: Int, otherDrops: Int) {
+            self.afterEdit = afterEdit
+            self.proposal = proposal
+            self.trackedPackets = trackedPackets
+            self.stoppedPackets = stoppedPackets
+            self.flows = flows
+            self.flowsStopped = flowsStopped
+            self.otherDrops = otherDrops
+        }
+
+        /// "would have stopped 30 of the 32 packets (1 of 1 flows); nothing else affected"
+        public var outcome: String {
+            var text: String
+            if stoppedPackets <= 0 {
+                text = "would not have stopped them"
+            } else if stoppedPackets >= trackedPackets {
+                text = "would have stopped all \(trackedPackets) packets (\(flowsStopped) of \(flows) flow\(flows == 1 ? "" : "s") entirely)"
+            } else {
+                text = "would have stopped \(stoppedPackets) of the \(trackedPackets) packets (\(flowsStopped) of \(flows) flow\(flows == 1 ? "" : "s") entirely)"
+            }
+            text += otherDrops > 0 ? "; it would also have dropped \(otherDrops) other packets" : "; no other traffic affected"
+            return text
+        }
+    }
     public var timeSeries = TimeSeries()
     public static let flowLimit = 200
 
@@ -338,6 +377,14 @@ extension Summary {
         pairs.append(("cut_flows", .array(cutFlows(i + 1).map(Summary.flowJSON))))
         pairs.append(("blocked_new_flows", .array(blockedFlows(i + 1).map(Summary.flowJSON))))
         pairs.append(("timing_ambiguous_frames", .int(periods[i + 1].timingAmbiguous)))
+        pairs.append(("remedies", .array(remedies.filter { $0.afterEdit == i }.map { r in
+            .object([
+                ("proposal", .string(r.proposal)), ("tracked_packets", .int(r.trackedPackets)),
+                ("stopped_packets", .int(r.stoppedPackets)), ("flows", .int(r.flows)),
+                ("flows_stopped", .int(r.flowsStopped)), ("other_packets_dropped", .int(r.otherDrops)),
+                ("outcome", .string(r.outcome)),
+            ])
+        })))
         pairs.append(("warnings", .array(edit.warnings.map { .string($0) })))
         return .object(pairs)
     }
@@ -473,6 +520,11 @@ extension Summary {
             lines += flows.prefix(10).map { "      " + Summary.flowLine($0) }
             let more = flows.count - min(flows.count, 10) + periods[p].moreTrackingFlows
             if more > 0 { lines.append("      … and \(more) more flows") }
+        }
+        let proposals = remedies.filter { $0.afterEdit + 1 == p }
+        if !proposals.isEmpty {
+            lines.append("    what would have stopped them (each checked by replaying the capture with it):")
+            for r in proposals { lines.append("      - \(r.proposal): \(r.outcome)") }
         }
         let cut = cutFlows(p)
         if !cut.isEmpty {

@@ -23,6 +23,13 @@ struct Analyze: ParsableCommand {
     @Option(help: "Unwrap encapsulation before analysing: vxlan (AWS Traffic Mirroring, UDP 4789).")
     var decap: Decapsulation?
 
+    @Option(help: "Check remedies by replaying the capture with each (auto: for files up to 256 MiB).")
+    var remedies: RemediesMode = .auto
+
+    enum RemediesMode: String, ExpressibleByArgument, CaseIterable {
+        case auto, on, off
+    }
+
     @OptionGroup(title: "Connection tracking (SEMANTICS.md [choice]s; the summary lists the values used)")
     var tracking: TrackingOptions
 
@@ -44,11 +51,18 @@ struct Analyze: ParsableCommand {
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
         let policy = policyInputs.load()
-        let result: Replay.Result
+        var result: Replay.Result
         do {
             result = try Replay.run(
                 capture: capture, labelsPath: labelsPath, options: options, engineOptions: tracking.engineOptions,
                 policy: policy)
+            let checkRemedies = remedies == .on
+                || (remedies == .auto && capture != "-" && Replay.fileSize(capture) <= 256 << 20)
+            if checkRemedies {
+                result.summary.remedies = try Remedies.evaluate(
+                    baseline: result.summary, capture: capture, options: options, engineOptions: tracking.engineOptions,
+                    policy: policy)
+            }
         } catch let error as CaptureError {
             Main.fail(error.description)
         } catch let error as OutputError {

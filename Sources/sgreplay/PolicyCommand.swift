@@ -46,6 +46,11 @@ struct PolicyInputOptions: ParsableArguments {
     @Option(name: .customLong("eni"), help: ArgumentHelp("The analysed interface of a multi-interface describe-network-interfaces file.", valueName: "eni-id"))
     var eni: String?
 
+    @Option(name: .customLong("edit"), help: ArgumentHelp(
+        "What if: one more timeline edit (repeatable), written as a scenario timeline item, e.g. '{at: +35s, nacl-create: inbound 50 deny all from 203.0.113.1/32}'.",
+        valueName: "edit"))
+    var edit: [String] = []
+
     @Option(name: .customLong("policy-state"), help: "Whether the policy files describe the state at the start (default) or the end of the timeline.")
     var policyState: PolicyStateArgument = .start
 
@@ -61,13 +66,19 @@ struct PolicyInputOptions: ParsableArguments {
 
     /// Loads every input; an unusable one ends the run with its one-line message and status 2.
     func load(extraPolicyFiles: [String] = []) -> LoadedPolicy {
+        // Each --edit becomes a one-item timeline file, read like any other; messages name it
+        // "--edit N" rather than the temporary file.
+        let edits = EditFiles(edit)
+        defer { edits.remove() }
         do {
-            return try PolicyLoader.load(
-                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline, eni: eni,
+            var loaded = try PolicyLoader.load(
+                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline + edits.paths, eni: eni,
                 extraInstanceAddresses: instance.compactMap { IPAddress(parsing: $0) },
                 policyState: policyState == .end ? .end : .start)
+            if !edits.paths.isEmpty { edits.rename(&loaded) }
+            return loaded
         } catch {
-            Main.fail(error.description)
+            Main.fail(edits.rename(error.description))
         }
     }
 }

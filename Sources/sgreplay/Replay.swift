@@ -15,7 +15,7 @@ enum Replay {
 
     static func run(
         capture path: String, labelsPath: String?, options: Analysis.Options, engineOptions: EngineOptions,
-        policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil)
+        policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil), quiet: Bool = false
     ) throws -> Result {
         var loaded = loaded
         // Outputs are checked before any reading, so a bad path fails at once.
@@ -32,7 +32,9 @@ enum Replay {
         if loaded.policy.instance.addresses.isEmpty, let address = try mostSeenAddress(capturePath, options) {
             loaded.policy.instance.add(address, kind: .given)
             inferred = true
-            warn("no instance address was given; taking \(address), the address seen in the most frames (give --instance to choose)")
+            if !quiet {
+                warn("no instance address was given; taking \(address), the address seen in the most frames (give --instance to choose)")
+            }
         }
         var engine = Engine(policy: loaded, options: engineOptions)
         // With an allowance the first pass is needed; without one it only settles rare cases, so it

@@ -19,6 +19,9 @@ public struct Engine: Sendable {
     private let pendingTimeline: Timeline
     private var edits: [TimedEdit] = []
     private var nextEdit = 0
+    private var nextReset = 0
+    /// Flows ended by a what-if reset: the instance sends nothing more on them.
+    private var endedFlows: Set<FlowKey> = []
     /// Edits applied so far, with when they took effect.
     public private(set) var appliedEdits: [AppliedEdit] = []
     private(set) var table = ConnectionTable()
@@ -137,6 +140,14 @@ public struct Engine: Sendable {
             }
             appliedEdits.append(AppliedEdit(edit: edit, time: Timestamp(nanoseconds: at), frame: currentFrame, warnings: warnings))
             nextEdit += 1
+        }
+        while nextReset < options.connectionResets.count, options.connectionResets[nextReset].time.nanoseconds <= now {
+            expire(upTo: options.connectionResets[nextReset].time.nanoseconds)
+            for flow in options.connectionResets[nextReset].flows {
+                if let slot = table.find(flow) { table.remove(slot) }
+                endedFlows.insert(flow)
+            }
+            nextReset += 1
         }
         expire(upTo: now)
     }
@@ -372,6 +383,11 @@ public struct Engine: Sendable {
         }
         j.direction = direction
         j.flow = flow
+        if !endedFlows.isEmpty && direction == .outbound && endedFlows.contains(flow) {
+            j.verdict = .dropped
+            j.reason = .noSGRule
+            return
+        }
         // Inbound: the NACL first; a packet it drops never reaches the security group.
         if direction == .inbound, let denied = Engine.naclDenial(direction, q, compiled) {
             j.verdict = .dropped

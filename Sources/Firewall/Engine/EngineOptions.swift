@@ -28,6 +28,19 @@ public struct EngineOptions: Hashable, Sendable {
     public var trackAllPeers = false
     /// Frames this close to an edit (either side) are marked timing-ambiguous.
     public var editUncertainty: Duration = .seconds(2)
+    /// What-if: connections that end at an instant (a restarted service, reset sessions): their
+    /// tracking entries go, and the instance sends nothing more on them, so its later packets of
+    /// these flows in the capture are taken as not sent (dropped, creating nothing).
+    public var connectionResets: [ConnectionReset] = []
+
+    public struct ConnectionReset: Hashable, Sendable {
+        public var time: Timestamp
+        public var flows: [FlowKey]
+        public init(time: Timestamp, flows: [FlowKey]) {
+            self.time = time
+            self.flows = flows
+        }
+    }
 
     public init() {}
 

@@ -166,6 +166,16 @@ struct ConnectionTable: @unchecked Sendable {
         }
     }
 
+    /// Removes a live entry now (a what-if reset; expiry normally removes entries).
+    mutating func remove(_ slot: Int) {
+        guard storage.slots[slot].slotState == 1 else { return }
+        makeUnique()
+        storage.slots[slot].slotState = 2
+        serials[slot] = 0
+        tombstones += 1
+        count -= 1
+    }
+
     /// Every live entry.
     func forEachLive(_ body: (Int, Connection) -> Void) {
         for i in 0..<storage.capacity where storage.slots[i].slotState == 1 { body(i, storage.slots[i]) }
