@@ -28,6 +28,8 @@ struct RuleClassifier: Sendable {
     private let addressStartsHigh: [UInt64]
     private let addressStartsLow: [UInt64]
     private let addressMasks: [UInt64]
+    /// IPv4: for each value of the top 16 bits, the first and last rows its addresses can fall in.
+    private let v4Buckets: [UInt32]
     /// Rules whose peer is the literal 0.0.0.0/0 or ::/0 (SEMANTICS.md 5.1 [choice]).
     private let literalAllMask: [UInt64]
     /// Rules that restrict neither ports nor ICMP types (the only ones a later fragment can match).
@@ -135,6 +137,22 @@ struct RuleClassifier: Sendable {
         self.icmpCodeRules = icmpCodeRules
         addressStartsHigh = starts.map(\.high)
         addressStartsLow = starts.map(\.low)
+        // Rows are sorted by start; an IPv4 classifier has high == 0 throughout.
+        if rules.contains(where: { $0.cidrs.contains { $0.version == 4 } }) {
+            var buckets = [UInt32](repeating: 0, count: 65536 * 2)
+            var row = 0
+            for bucket in 0..<65536 {
+                let first = UInt64(bucket) << 16, last = first | 0xffff
+                while row + 1 < starts.count && starts[row + 1].low <= first { row += 1 }
+                var end = row
+                while end + 1 < starts.count && starts[end + 1].low <= last { end += 1 }
+                buckets[bucket * 2] = UInt32(row)
+                buckets[bucket * 2 + 1] = UInt32(end)
+            }
+            v4Buckets = buckets
+        } else {
+            v4Buckets = []
+        }
         self.addressMasks = addressMasks
         literalAllMask = literalAll
         unrestrictedMask = unrestricted
@@ -175,9 +193,11 @@ struct RuleClassifier: Sendable {
         let p = Int(q.ipProtocol) * words
         let portRow = (q.hasPort && !q.protocolOnly) ? Int(portRows[Int(q.port)]) * words : -1
         let icmpRow = (q.hasICMP && !q.protocolOnly) ? Int(q.icmpType) * words : -1
-        let addressRow = addressRow(q.peer) * words
+        // Every address is in a literal all-addresses rule's block: no address lookup then.
+        let addressRow = literalAllOnly ? -1 : addressRow(q.peer) * words
         for w in 0..<words {
-            var m = protocolMasks[p + w] & addressMasks[addressRow + w]
+            var m = protocolMasks[p + w]
+            if addressRow >= 0 { m &= addressMasks[addressRow + w] }
             if portRow >= 0 { m &= portMasks[portRow + w] }
             if icmpRow >= 0 {
                 var types = icmpTypeMasks[icmpRow + w]
@@ -194,8 +214,14 @@ struct RuleClassifier: Sendable {
     }
 
     private func addressRow(_ a: IPAddress) -> Int {
-        // Last start <= a, comparing (high, low).
+        // Last start <= a, comparing (high, low). IPv4 narrows the search with a table by the top
+        // 16 bits, so most lookups find their row without searching.
         var lo = 0, hi = addressStartsHigh.count - 1
+        if a.isIPv4 && !v4Buckets.isEmpty {
+            let bucket = Int(a.v4 >> 16)
+            lo = Int(v4Buckets[bucket * 2])
+            hi = Int(v4Buckets[bucket * 2 + 1])
+        }
         while lo < hi {
             let mid = (lo + hi + 1) / 2
             let h = addressStartsHigh[mid], l = addressStartsLow[mid]
