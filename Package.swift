@@ -7,6 +7,9 @@ let package = Package(
     products: [
         .executable(name: "sgreplay", targets: ["sgreplay"]),
         .library(name: "Packets", targets: ["Packets"]),
+        // For clients such as the fuzzers in Fuzz/: the engine and the input parsers without libpcap.
+        .library(name: "Firewall", targets: ["Packets", "Firewall"]),
+        .library(name: "PolicyFiles", targets: ["PolicyFiles"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
