@@ -88,7 +88,7 @@ public final class CaptureReader {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var number = 0
-        while !stopRequested {
+        while !stopRequested && !Interrupt.requested {
             switch pcap_next_ex(handle, &header, &data) {
             case 1:
                 guard let header, let data else { continue }
@@ -131,7 +131,7 @@ public final class CaptureReader {
         usedPcapngReader = true
         // Frames libpcap handed out keep its numbers; from there on, Wireshark's (custom blocks count).
         var skippedFrames = 0
-        while !stopRequested {
+        while !stopRequested && !Interrupt.requested {
             let next: CaptureRecord?
             do { next = try reader.next() } catch {
                 var error = error

@@ -69,6 +69,9 @@ struct Analyze: ParsableCommand {
             Main.fail(error.description)
         } catch let error as SpoolError {
             Main.fail(error.description)
+        } catch let interrupted as Replay.Interrupted {
+            warn("interrupted after about \(interrupted.frames) frames; no output was written")
+            throw ExitCodeError(code: 130)
         }
         if let captureError = result.summary.captureError {
             warn("warning: \(captureError); the \(result.summary.frames) frames before it were analysed")

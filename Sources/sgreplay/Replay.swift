@@ -59,7 +59,9 @@ enum Replay {
         // Explaining frames only: no need to read past the last one (plus the judging lag).
         let lastNeeded = explain.flow == nil ? explain.frames.max() : nil
 
+        var framesRead = 0
         let end = reader.forEachPacket { record, bytes in
+            framesRead = record.number
             guard record.isPacket else {
                 analysis.processNonPacket(frame: record.number, time: record.timestamp)
                 return
@@ -69,12 +71,21 @@ enum Replay {
                 linkType: record.linkType)
             if let lastNeeded, record.number >= lastNeeded { reader.stop() }
         }
+        if case .stopped = end, Interrupt.requested {
+            labelsFile?.discard()
+            throw Interrupted(frames: framesRead)
+        }
         if case .error(let error) = end {
             analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
         analysis.finish()
         try labelsFile?.commit()
         return Result(summary: analysis.summary, explanations: analysis.explanations)
+    }
+
+    /// The run was interrupted (Ctrl-C); nothing was written.
+    struct Interrupted: Error {
+        var frames: Int
     }
 
     /// Captures up to this size get the (exact) first pass even without an allowance.

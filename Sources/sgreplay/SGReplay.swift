@@ -1,4 +1,5 @@
 import ArgumentParser
+import Capture
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,7 @@ struct SGReplay: ParsableCommand {
 @main
 enum Main {
     static func main() {
+        Interrupt.install()
         do {
             var command = try SGReplay.parseAsRoot()
             try command.run()
