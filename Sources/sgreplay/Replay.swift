@@ -13,12 +13,13 @@ enum Replay {
     }
 
     static func run(
-        capture path: String, labelsPath: String?, options: Analysis.Options, engineOptions: EngineOptions,
-        policy loaded: LoadedPolicy
+        capture path: String, labelsPath: String?, annotatePath: String? = nil, options: Analysis.Options,
+        engineOptions: EngineOptions, policy loaded: LoadedPolicy
     ) throws -> Result {
         var loaded = loaded
         // Outputs are checked before any reading, so a bad path fails at once.
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
+        let annotateFile = try annotatePath.map { try OutputFile(path: $0) }
         // Standard input can be read once: spool it when a first pass is needed.
         let spool = try Spool(path: path, needed: loaded.policy.instance.addresses.isEmpty
             || (engineOptions.assumeEstablished != .none && (engineOptions.conntrackMax ?? loaded.policy.tracking.conntrackMax) != nil))
@@ -37,7 +38,9 @@ enum Replay {
         // With an allowance the first pass is needed; without one it only settles rare cases, so it
         // runs for captures small enough that a second read costs nothing noticeable.
         if engine.needsFirstPass || (engine.firstPassHelps && fileSize(capturePath) <= Replay.firstPassSizeLimit) {
-            try forEachDecoded(capturePath, options) { packet, time in engine.firstPass(packet, time: time) }
+            try forEachDecoded(capturePath, options, progress: "first pass: ") { packet, time in
+                engine.firstPass(packet, time: time)
+            }
             engine.finishFirstPass()
         }
 
@@ -49,23 +52,31 @@ enum Replay {
         summary.warnings = loaded.warnings.map(\.description)
         var analysis = Analysis(
             linkType: reader.linkType, options: options, engine: engine, summary: summary,
-            labels: labelsFile.map(LabelWriter.init(output:)))
+            labels: labelsFile.map(LabelWriter.init(output:)),
+            annotation: annotateFile.map {
+                AnnotatedCapture(output: $0, linkTypeNumber: reader.dlt, snapshotLength: reader.snapshotLength)
+            })
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
 
+        var progress = Progress(capture: capturePath)
         let end = reader.forEachPacket { record, bytes in
+            progress.frame(record.number, bytesRead: reader.bytesRead)
             guard record.isPacket else {
-                analysis.processNonPacket(frame: record.number, time: record.timestamp)
+                analysis.processNonPacket(
+                    frame: record.number, time: record.timestamp, block: bytes, blockType: record.customBlockType)
                 return
             }
             analysis.process(
                 frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
-                linkType: record.linkType)
+                linkType: record.linkType, linkTypeNumber: record.linkTypeNumber)
         }
+        progress.finish()
         if case .error(let error) = end {
             analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
         analysis.finish()
         try labelsFile?.commit()
+        try annotateFile?.commit()
         return Result(summary: analysis.summary)
     }
 
@@ -79,11 +90,16 @@ enum Replay {
     }
 
     /// Decodes every frame of a capture (a first pass: no labels, no summary).
-    static func forEachDecoded(_ path: String, _ options: Analysis.Options, _ body: (DecodedPacket, Timestamp) -> Void) throws {
+    static func forEachDecoded(
+        _ path: String, _ options: Analysis.Options, progress label: String, _ body: (DecodedPacket, Timestamp) -> Void
+    ) throws {
         let reader = try CaptureReader(path: path)
+        var progress = Progress(capture: path, label: label)
+        defer { progress.finish() }
         var decoder = Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN)
         var packet = DecodedPacket()
         _ = reader.forEachPacket { record, bytes in
+            progress.frame(record.number, bytesRead: reader.bytesRead)
             guard record.isPacket else { return }
             if record.linkType != decoder.linkType { decoder.linkType = record.linkType }
             decoder.decode(bytes, wireLength: record.wireLength, into: &packet)
@@ -95,7 +111,7 @@ enum Replay {
     static func mostSeenAddress(_ path: String, _ options: Analysis.Options) throws -> IPAddress? {
         var counts: [IPAddress: (count: Int, first: Int)] = [:]
         var n = 0
-        try forEachDecoded(path, options) { packet, _ in
+        try forEachDecoded(path, options, progress: "finding the instance address: ") { packet, _ in
             guard packet.hasIP else { return }
             // Ties go to the address seen first (a frame's source before its destination).
             n += 2
