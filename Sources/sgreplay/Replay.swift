@@ -26,8 +26,9 @@ enum Replay {
         defer { spool.remove() }
         let capturePath = spool.path
 
-        // Opening the capture first makes a bad capture the error, not the address inference.
-        _ = try CaptureReader(path: capturePath)
+        // Opening the capture first makes a bad capture the error, not the address inference. This
+        // reader serves the main pass: standard input that was not spooled can be opened only once.
+        let reader = try CaptureReader(path: capturePath)
         var inferred = false
         if loaded.policy.instance.addresses.isEmpty, let address = try mostSeenAddress(capturePath, options) {
             loaded.policy.instance.add(address, kind: .given)
@@ -44,7 +45,6 @@ enum Replay {
             engine.finishFirstPass()
         }
 
-        let reader = try CaptureReader(path: capturePath)
         var summary = Summary(captureName: path == "-" ? "standard input" : path)
         summary.instanceAddresses = loaded.policy.instance.addresses.map { $0.address.description }
         summary.instanceInferred = inferred
