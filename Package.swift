@@ -22,7 +22,7 @@ let package = Package(
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
         // ① bytes → facts: standard library only, no allocation per frame.
         .target(name: "Packets"),
-        // ② capture files in (and later out) through libpcap.
+        // ② capture files in (through libpcap) and out (pcapng, in pure Swift).
         .target(name: "Capture", dependencies: ["CPcap", "Packets"]),
         // A prefetch hint for the tracking table (Swift has no intrinsic for it).
         .target(name: "CPrefetch"),
@@ -36,8 +36,8 @@ let package = Package(
         .target(
             name: "PolicyFiles",
             dependencies: ["Firewall", "Packets", "CZlib", .product(name: "Yams", package: "Yams")]),
-        // ④ per-frame labels and the run summary.
-        .target(name: "Reports", dependencies: ["Packets", "Firewall"]),
+        // ④ per-frame labels, the annotated pcapng and the run summary.
+        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall"]),
         // The command line: a thin dispatcher over the modules above.
         .executableTarget(
             name: "sgreplay",
@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Packets"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Firewall", "Packets", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"]),

@@ -11,5 +11,9 @@ if [ "${SGREPLAY_SETUP_TSHARK:-0}" = 1 ]; then command -v tshark >/dev/null || n
 sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
 echo "setup: installing ${need[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# tshark's package asks whether non-root users may capture; answer no up front so nothing blocks.
+if printf '%s\n' "${need[@]}" | grep -qx tshark; then
+    echo "wireshark-common wireshark-common/install-setuid boolean false" | $sudo debconf-set-selections
+fi
 $sudo apt-get update -qq >&2
 $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >&2

@@ -28,6 +28,8 @@ public final class CaptureReader {
     private var stopRequested = false
     /// Whether libpcap gave up on a multi-interface pcapng and `PcapngReader` read the rest.
     public private(set) var usedPcapngReader = false
+    /// `PcapngReader`'s file while it reads, for `bytesRead`.
+    private var pcapngFile: UnsafeMutablePointer<FILE>? = nil
 
     /// Opens `path` (`-` for standard input). Throws a `CaptureError` naming the file when it is
     /// missing, a directory, not a capture, or of a link type the decoder does not read.
@@ -100,7 +102,7 @@ public final class CaptureReader {
                     timestamp: Timestamp(seconds: Int64(h.ts.tv_sec), nanoseconds: Int64(h.ts.tv_usec)),
                     capturedLength: captured,
                     wireLength: max(Int(h.len), captured),
-                    linkType: linkType)
+                    linkType: linkType, linkTypeNumber: dlt)
                 let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: data, count: captured))
                 try body(record, span)
             case PCAP_ERROR_BREAK:
@@ -127,7 +129,11 @@ public final class CaptureReader {
     ) throws(E) -> End {
         var reader: PcapngReader
         do { reader = try PcapngReader(path: path) } catch { return .error(error) }
-        defer { reader.close() }
+        pcapngFile = reader.file
+        defer {
+            pcapngFile = nil
+            reader.close()
+        }
         usedPcapngReader = true
         // Frames libpcap handed out keep its numbers; from there on, Wireshark's (custom blocks count).
         var skippedFrames = 0
@@ -151,6 +157,14 @@ public final class CaptureReader {
             if let thrown { throw thrown }
         }
         return .stopped
+    }
+
+    /// How far into the file reading has got, in bytes (nil for standard input or a pipe), for
+    /// progress. A system call: ask now and then, not every frame. libpcap's is `pcap_file` + `ftell`.
+    public var bytesRead: Int? {
+        guard let file = pcapngFile ?? pcap_file(handle) else { return nil }
+        let position = ftell(file)
+        return position >= 0 ? position : nil
     }
 
     /// Asks the read loop to stop before the next frame (e.g. on Ctrl-C).

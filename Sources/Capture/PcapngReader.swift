@@ -18,7 +18,7 @@ import Darwin
 /// is reused for all blocks. See the pcapng specification (draft-ietf-opsawg-pcapng).
 struct PcapngReader {
     let path: String
-    private let file: UnsafeMutablePointer<FILE>
+    let file: UnsafeMutablePointer<FILE>
     private var buffer: [UInt8] = []
     private var bigEndian = false
     private var interfaces: [Interface] = []
@@ -32,6 +32,8 @@ struct PcapngReader {
 
     struct Interface {
         var linkType: LinkType
+        /// The LINKTYPE value as the file has it.
+        var number: Int32
         var snapshotLength: Int
         /// Ticks per second as a power: 10^-n (`decimal`) or 2^-n.
         var resolutionExponent: Int
@@ -90,11 +92,12 @@ struct PcapngReader {
                 if let record = try packet(type: type) { return record }
             case 0x0000_0BAD, 0x4000_0BAD:
                 number += 1
-                packetRange = 0..<0
+                packetRange = 0..<buffer.count  // the body, for a rewriter to copy
                 var record = CaptureRecord(
                     number: number, timestamp: lastTimestamp, capturedLength: 0, wireLength: 0,
-                    linkType: interfaces.first?.linkType ?? .ethernet)
+                    linkType: interfaces.first?.linkType ?? .ethernet, linkTypeNumber: interfaces.first?.number)
                 record.isPacket = false
+                record.customBlockType = type
                 return record
             default: continue
             }
@@ -116,8 +119,9 @@ struct PcapngReader {
 
     private mutating func addInterface() throws(CaptureError) {
         guard buffer.count >= 8 else { throw corrupt("an interface description block is too short") }
+        let value = Int32(load16(buffer, 0))
         var interface = Interface(
-            linkType: LinkType(dlt: Int32(load16(buffer, 0))), snapshotLength: Int(load32(buffer, 4)),
+            linkType: LinkType(dlt: value), number: value, snapshotLength: Int(load32(buffer, 4)),
             resolutionExponent: 6, decimal: true, offsetSeconds: 0)
         var o = 8
         while o + 4 <= buffer.count {
@@ -178,7 +182,8 @@ struct PcapngReader {
         if type != 3 { lastTimestamp = Timestamp(nanoseconds: PcapngReader.nanoseconds(ticks, interface)) }
         return CaptureRecord(
             number: number, timestamp: lastTimestamp,
-            capturedLength: captured, wireLength: max(wire, captured), linkType: interface.linkType)
+            capturedLength: captured, wireLength: max(wire, captured), linkType: interface.linkType,
+            linkTypeNumber: interface.number)
     }
 
     /// Converts interface ticks to nanoseconds since the epoch. Ticks are taken as signed and the

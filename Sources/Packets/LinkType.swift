@@ -39,6 +39,22 @@ public enum LinkType: Hashable, Sendable {
         }
     }
 
+    /// The DLT value of this link type, the inverse of `init(dlt:)`: raw IP gives DLT_RAW 12 (the
+    /// reader keeps a frame's exact number in `CaptureRecord.linkTypeNumber`), `.other(n)` keeps `n`.
+    public var dlt: Int32 {
+        switch self {
+        case .ethernet: 1
+        case .linuxCooked: 113
+        case .linuxCooked2: 276
+        case .rawIP: 12
+        case .rawIPv4: 228
+        case .rawIPv6: 229
+        case .null: 0
+        case .loop: 108
+        case .other(let v): v
+        }
+    }
+
     /// Whether the decoder understands this link layer.
     public var isSupported: Bool {
         if case .other = self { return false }

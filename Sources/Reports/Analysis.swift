@@ -16,6 +16,8 @@ public struct Analysis {
     public var engine: Engine
     public var summary: Summary
     public var labels: LabelWriter?
+    /// The annotated pcapng, when asked for: it keeps each waiting frame's bytes until it is judged.
+    public var annotation: AnnotatedCapture?
     public var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
     /// `sgreplay explain`: frames to explain step by step, and a flow whose frames to list.
     public var explainFrames: Set<Int> = []
@@ -54,12 +56,16 @@ public struct Analysis {
         }
     }
 
-    public init(linkType: LinkType, options: Options, engine: Engine, summary: Summary, labels: LabelWriter? = nil) {
+    public init(
+        linkType: LinkType, options: Options, engine: Engine, summary: Summary, labels: LabelWriter? = nil,
+        annotation: AnnotatedCapture? = nil
+    ) {
         decoder = Decoder(linkType: linkType, decapsulateVXLAN: options.decapsulateVXLAN)
         self.engine = engine
         self.summary = summary
         self.summary.linkTypeName = linkType.name
         self.labels = labels
+        self.annotation = annotation
         pending = PendingFrames(count: Analysis.lag)
     }
 
@@ -74,11 +80,23 @@ public struct Analysis {
         pending.base[i].time = time
         pending.base[i].wireLength = 0
         pending.base[i].isPacket = false
+        annotation?.keepNonPacket(slot: i)
     }
 
-    public mutating func process(frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType) {
+    /// A pcapng custom block with its body, which the annotated capture copies back when allowed.
+    public mutating func processNonPacket(frame: Int, time: Timestamp, block: RawSpan, blockType: UInt32) {
+        processNonPacket(frame: frame, time: time)
+        annotation?.keepCustomBlock(slot: (oldest + waiting - 1) % Analysis.lag, body: block, type: blockType)
+    }
+
+    /// `linkTypeNumber`: the reader's exact number for the link type (`CaptureRecord.linkTypeNumber`),
+    /// for the annotated capture; nil takes `linkType.dlt`.
+    public mutating func process(
+        frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType, linkTypeNumber: Int32? = nil
+    ) {
         if linkType != decoder.linkType { decoder.linkType = linkType }
         let i = nextSlot()
+        annotation?.keep(slot: i, bytes: bytes, linkTypeNumber: linkTypeNumber ?? linkType.dlt)
         decoder.decode(bytes, wireLength: wireLength, into: &pending.base[i].packet)
         pending.base[i].frame = frame
         pending.base[i].time = time
@@ -107,6 +125,7 @@ public struct Analysis {
             labels?.write(
                 frame: frame, time: time, verdict: .skipped, direction: nil, flow: nil,
                 reason: Analysis.customBlockReason, packet: pending.base[i].packet)
+            annotation?.writeNonPacket(slot: i, time: time, reason: Analysis.customBlockReason)
             return
         }
         let explaining = !explainFrames.isEmpty && explainFrames.contains(frame)
@@ -119,13 +138,16 @@ public struct Analysis {
         summary.record(
             judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
             liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement))
-        if let labels {
+        if labels != nil || annotation != nil {
             let packet = pending.base[i].packet
-            labels.write(
+            let reason = engine.reasonText(judgement, packet: packet)  // built once for both
+            labels?.write(
                 frame: frame, time: time, verdict: judgement.verdict,
                 direction: judgement.verdict == .skipped ? nil : judgement.direction,
                 flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet),
-                reason: engine.reasonText(judgement, packet: packet), packet: packet,
+                reason: reason, packet: packet, timingAmbiguous: judgement.timingAmbiguous)
+            annotation?.write(
+                slot: i, time: time, wireLength: pending.base[i].wireLength, verdict: judgement.verdict, reason: reason,
                 timingAmbiguous: judgement.timingAmbiguous)
         }
     }

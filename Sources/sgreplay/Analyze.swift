@@ -17,6 +17,13 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("labels"), help: "Write one JSON label per frame here (- for standard output).")
     var labelsPath: String?
 
+    @Option(
+        name: .customLong("annotate"),
+        help: ArgumentHelp(
+            "Write the capture as pcapng with each frame's verdict and reason as a packet comment (- for standard output).",
+            valueName: "out.pcapng"))
+    var annotatePath: String?
+
     @Option(help: "Summary format on standard output: text or json.")
     var format: OutputFormat = .text
 
@@ -45,6 +52,16 @@ struct Analyze: ParsableCommand {
         if labelsPath == "-" && format == .json {
             throw ValidationError("--labels - and --format json both write to standard output; send the labels to a file")
         }
+        if annotatePath == "-" && (labelsPath == "-" || format == .json) {
+            throw ValidationError(
+                "--annotate - and \(labelsPath == "-" ? "--labels -" : "--format json") both write to standard output; send one to a file")
+        }
+        if let annotatePath, annotatePath != "-", annotatePath == labelsPath {
+            throw ValidationError("--annotate and --labels name the same file, \(annotatePath); give each its own")
+        }
+        if let annotatePath, annotatePath != "-", annotatePath == capture {
+            throw ValidationError("--annotate names the capture itself, \(annotatePath); write the annotated copy elsewhere")
+        }
     }
 
     func run() throws {
@@ -54,8 +71,8 @@ struct Analyze: ParsableCommand {
         var result: Replay.Result
         do {
             result = try Replay.run(
-                capture: capture, labelsPath: labelsPath, options: options, engineOptions: tracking.engineOptions,
-                policy: policy)
+                capture: capture, labelsPath: labelsPath, annotatePath: annotatePath, options: options,
+                engineOptions: tracking.engineOptions, policy: policy)
             let checkRemedies = remedies == .on
                 || (remedies == .auto && capture != "-" && Replay.fileSize(capture) <= 256 << 20)
             if checkRemedies {
@@ -77,8 +94,9 @@ struct Analyze: ParsableCommand {
             warn("warning: \(captureError); the \(result.summary.frames) frames before it were analysed")
         }
         let summaryText = format == .json ? result.summary.json().serialized() + "\n" : result.summary.text()
-        // With labels on standard output, the summary goes to standard error so the JSON Lines stay clean.
-        if labelsPath == "-" {
+        // With labels or the annotated capture on standard output, the summary goes to standard error
+        // so that output stays clean.
+        if labelsPath == "-" || annotatePath == "-" {
             warn(summaryText)
         } else {
             print(summaryText, terminator: "")

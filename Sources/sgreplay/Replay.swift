@@ -14,20 +14,23 @@ enum Replay {
     }
 
     static func run(
-        capture path: String, labelsPath: String?, options: Analysis.Options, engineOptions: EngineOptions,
-        policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil), quiet: Bool = false
+        capture path: String, labelsPath: String?, annotatePath: String? = nil, options: Analysis.Options,
+        engineOptions: EngineOptions, policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil),
+        quiet: Bool = false
     ) throws -> Result {
         var loaded = loaded
         // Outputs are checked before any reading, so a bad path fails at once.
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
+        let annotateFile = try annotatePath.map { try OutputFile(path: $0) }
         // Standard input can be read once: spool it when a first pass is needed.
         let spool = try Spool(path: path, needed: loaded.policy.instance.addresses.isEmpty
             || (engineOptions.assumeEstablished != .none && (engineOptions.conntrackMax ?? loaded.policy.tracking.conntrackMax) != nil))
         defer { spool.remove() }
         let capturePath = spool.path
 
-        // Opening the capture first makes a bad capture the error, not the address inference.
-        _ = try CaptureReader(path: capturePath)
+        // Opening the capture first makes a bad capture the error, not the address inference. This
+        // reader serves the main pass: standard input that was not spooled can be opened only once.
+        let reader = try CaptureReader(path: capturePath)
         var inferred = false
         if loaded.policy.instance.addresses.isEmpty, let address = try mostSeenAddress(capturePath, options) {
             loaded.policy.instance.add(address, kind: .given)
@@ -40,11 +43,12 @@ enum Replay {
         // With an allowance the first pass is needed; without one it only settles rare cases, so it
         // runs for captures small enough that a second read costs nothing noticeable.
         if engine.needsFirstPass || (engine.firstPassHelps && fileSize(capturePath) <= Replay.firstPassSizeLimit) {
-            try forEachDecoded(capturePath, options) { packet, time in engine.firstPass(packet, time: time) }
+            try forEachDecoded(capturePath, options, progress: "first pass: ") { packet, time in
+                engine.firstPass(packet, time: time)
+            }
             engine.finishFirstPass()
         }
 
-        let reader = try CaptureReader(path: capturePath)
         var summary = Summary(captureName: path == "-" ? "standard input" : path)
         summary.instanceAddresses = loaded.policy.instance.addresses.map { $0.address.description }
         summary.instanceInferred = inferred
@@ -52,7 +56,10 @@ enum Replay {
         summary.warnings = loaded.warnings.map(\.description)
         var analysis = Analysis(
             linkType: reader.linkType, options: options, engine: engine, summary: summary,
-            labels: labelsFile.map(LabelWriter.init(output:)))
+            labels: labelsFile.map(LabelWriter.init(output:)),
+            annotation: annotateFile.map {
+                AnnotatedCapture(output: $0, linkTypeNumber: reader.dlt, snapshotLength: reader.snapshotLength)
+            })
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
         analysis.explainFrames = explain.frames
         analysis.explainFlow = explain.flow
@@ -60,26 +67,33 @@ enum Replay {
         let lastNeeded = explain.flow == nil ? explain.frames.max() : nil
 
         var framesRead = 0
+        var progress = Progress(capture: capturePath, label: quiet ? "checking a remedy: " : "", quiet: false)
         let end = reader.forEachPacket { record, bytes in
             framesRead = record.number
+            progress.frame(record.number, bytesRead: reader.bytesRead)
             guard record.isPacket else {
-                analysis.processNonPacket(frame: record.number, time: record.timestamp)
+                analysis.processNonPacket(
+                    frame: record.number, time: record.timestamp, block: bytes, blockType: record.customBlockType)
                 return
             }
             analysis.process(
                 frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
-                linkType: record.linkType)
+                linkType: record.linkType, linkTypeNumber: record.linkTypeNumber)
             if let lastNeeded, record.number >= lastNeeded { reader.stop() }
         }
         if case .stopped = end, Interrupt.requested {
+            progress.finish()
             labelsFile?.discard()
+            annotateFile?.discard()
             throw Interrupted(frames: framesRead)
         }
+        progress.finish()
         if case .error(let error) = end {
             analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
         analysis.finish()
         try labelsFile?.commit()
+        try annotateFile?.commit()
         return Result(summary: analysis.summary, explanations: analysis.explanations)
     }
 
@@ -98,11 +112,16 @@ enum Replay {
     }
 
     /// Decodes every frame of a capture (a first pass: no labels, no summary).
-    static func forEachDecoded(_ path: String, _ options: Analysis.Options, _ body: (DecodedPacket, Timestamp) -> Void) throws {
+    static func forEachDecoded(
+        _ path: String, _ options: Analysis.Options, progress label: String, _ body: (DecodedPacket, Timestamp) -> Void
+    ) throws {
         let reader = try CaptureReader(path: path)
+        var progress = Progress(capture: path, label: label)
+        defer { progress.finish() }
         var decoder = Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN)
         var packet = DecodedPacket()
         _ = reader.forEachPacket { record, bytes in
+            progress.frame(record.number, bytesRead: reader.bytesRead)
             guard record.isPacket else { return }
             if record.linkType != decoder.linkType { decoder.linkType = record.linkType }
             decoder.decode(bytes, wireLength: record.wireLength, into: &packet)
@@ -114,7 +133,7 @@ enum Replay {
     static func mostSeenAddress(_ path: String, _ options: Analysis.Options) throws -> IPAddress? {
         var counts: [IPAddress: (count: Int, first: Int)] = [:]
         var n = 0
-        try forEachDecoded(path, options) { packet, _ in
+        try forEachDecoded(path, options, progress: "finding the instance address: ") { packet, _ in
             guard packet.hasIP else { return }
             // Ties go to the address seen first (a frame's source before its destination).
             n += 2

@@ -34,9 +34,12 @@ public enum CaptureFileBuilder {
     }
 
     /// pcapng (little-endian): one section, the given interfaces (link type, if_tsresol exponent
-    /// of 10), Enhanced Packet Blocks with an optional comment each.
+    /// of 10), Enhanced Packet Blocks with an optional comment each, and custom blocks (type
+    /// 0x00000BAD or 0x40000BAD, body from the Private Enterprise Number on) before the records
+    /// whose index they are given.
     public static func pcapng(
-        interfaces: [(linkType: UInt16, tsresolDigits: UInt8)], _ records: [Record], comments: [Int: String] = [:]
+        interfaces: [(linkType: UInt16, tsresolDigits: UInt8)], _ records: [Record], comments: [Int: String] = [:],
+        customBlocks: [Int: (type: UInt32, body: [UInt8])] = [:]
     ) -> [UInt8] {
         func u32(_ v: UInt32) -> [UInt8] { PacketBuilder.be32(v).reversed() }
         func u16(_ v: UInt16) -> [UInt8] { PacketBuilder.be16(v).reversed() }
@@ -54,6 +57,7 @@ public enum CaptureFileBuilder {
             out += block(1, u16(interface.linkType) + u16(0) + u32(65535) + options)
         }
         for (index, r) in records.enumerated() {
+            if let custom = customBlocks[index] { out += block(custom.type, custom.body) }
             let digits = interfaces[r.interface].tsresolDigits
             var units: Int64 = r.time.nanoseconds
             for _ in 0..<(9 - Int(digits)) { units /= 10 }
@@ -66,6 +70,7 @@ public enum CaptureFileBuilder {
             }
             out += block(6, body)
         }
+        if let custom = customBlocks[records.count] { out += block(custom.type, custom.body) }
         return out
     }
 }

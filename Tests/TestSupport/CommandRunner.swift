@@ -8,6 +8,8 @@ public struct CommandResult: Sendable {
     public var status: Int32
     public var stdout: String
     public var stderr: String
+    /// Standard output as bytes, for binary output (`--annotate -`).
+    public var stdoutBytes = Data()
 }
 
 /// The folder holding the built products (`.build/debug`), found from the test bundle's location.
@@ -22,8 +24,13 @@ public var packageRoot: URL {
 }
 
 public func runSgreplay(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CommandResult {
+    try runProgram(productsDirectory.appendingPathComponent("sgreplay"), arguments, in: directory, stdin: stdin)
+}
+
+/// Runs any program (tshark, script) the same way.
+public func runProgram(_ executable: URL, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CommandResult {
     let process = Process()
-    process.executableURL = productsDirectory.appendingPathComponent("sgreplay")
+    process.executableURL = executable
     process.arguments = arguments
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
@@ -47,7 +54,7 @@ public func runSgreplay(_ arguments: [String], in directory: URL? = nil, stdin: 
     return CommandResult(
         status: process.terminationStatus,
         stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
+        stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: outData)
 }
 
 /// Compares `actual` with the golden file at `url`; with RECORD_SNAPSHOTS=1 (or when the file is
