@@ -17,6 +17,11 @@ struct Analyze: ParsableCommand {
     @Option(name: .customLong("labels"), help: "Write one JSON label per frame here (- for standard output).")
     var labelsPath: String?
 
+    @Option(
+        name: .customLong("report"),
+        help: "Write an incident report: FILE.md (Markdown) or FILE.html (one self-contained page with a timeline chart).")
+    var reportPath: String?
+
     @Option(help: "Summary format on standard output: text or json.")
     var format: OutputFormat = .text
 
@@ -38,23 +43,35 @@ struct Analyze: ParsableCommand {
         if labelsPath == "-" && format == .json {
             throw ValidationError("--labels - and --format json both write to standard output; send the labels to a file")
         }
+        if let reportPath, IncidentReport.Format(path: reportPath) == nil {
+            throw ValidationError("--report \(reportPath): the file name must end in .md or .markdown (Markdown), or .html or .htm (HTML)")
+        }
     }
 
     func run() throws {
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
         let policy = policyInputs.load()
+        // The report's file is opened before the capture is read, so a bad path fails at once.
+        var report: OutputFile?
+        if let reportPath {
+            do { report = try OutputFile(path: reportPath) } catch { Main.fail(error.description) }
+        }
+        func fail(_ message: String) -> Never {
+            report?.discard()
+            Main.fail(message)
+        }
         let result: Replay.Result
         do {
             result = try Replay.run(
                 capture: capture, labelsPath: labelsPath, options: options, engineOptions: tracking.engineOptions,
                 policy: policy)
         } catch let error as CaptureError {
-            Main.fail(error.description)
+            fail(error.description)
         } catch let error as OutputError {
-            Main.fail(error.description)
+            fail(error.description)
         } catch let error as SpoolError {
-            Main.fail(error.description)
+            fail(error.description)
         }
         if let captureError = result.summary.captureError {
             warn("warning: \(captureError); the \(result.summary.frames) frames before it were analysed")
@@ -65,6 +82,11 @@ struct Analyze: ParsableCommand {
             warn(summaryText)
         } else {
             print(summaryText, terminator: "")
+        }
+        if let report, let reportPath, let format = IncidentReport.Format(path: reportPath) {
+            let document = IncidentReport(summary: result.summary, command: IncidentReport.shownCommand(CommandLine.arguments))
+            report.append(document.render(format).utf8)
+            do { try report.commit() } catch { Main.fail(error.description) }
         }
     }
 }
