@@ -138,7 +138,7 @@ extension IncidentReport {
         tbody tr:nth-child(even) td { background: #fbfcfd; }
         .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
         td time { white-space: nowrap; }
-        #still-flowing td:first-child, #cut-flows td:first-child, #blocked-flows td:first-child { color: var(--muted); }
+        #still-flowing td:first-child, #cut-flows td:first-child, #blocked-flows td:first-child { color: var(--muted); min-width: 10em; }
         code.flow, td code { white-space: nowrap; }
         #verdict-counts, #exhaustion { width: auto; min-width: 420px; }
         .empty { color: var(--muted); font-style: italic; }

@@ -32,8 +32,21 @@ extension IncidentReport {
             ? "No frame with a time: nothing to chart."
             : "Each bar counts the frames of \(IncidentReport.duration(Packets.Duration(nanoseconds: ts.width))) by verdict"
                 + (ts.width > 1_000_000_000 ? " (bars widen on long captures, at most \(Summary.TimeSeries.maximumBuckets))" : "")
-                + ". Hover a bar for its counts. Times are UTC" + (reportDate.map { ", on \($0) unless a date is given" } ?? "") + "."
+                + ". Hover a bar for its counts."
+                + (showsOccupancy && occupancyHasGaps
+                    ? " The tracking table is read when frames pass: the line is dotted across longer gaps without frames." : "")
+                + " Times are UTC" + (reportDate.map { ", on \($0) unless a date is given" } ?? "") + "."
         return out + "</figcaption>\n</figure>\n"
+    }
+
+    /// Whether the occupancy line crosses a gap of more than two buckets without frames (drawn dotted).
+    var occupancyHasGaps: Bool {
+        var last: Int?
+        for (i, bucket) in summary.timeSeries.buckets.enumerated() where bucket[0..<5].reduce(0, +) > 0 {
+            if let l = last, i - l > 3 { return true }
+            last = i
+        }
+        return false
     }
 
     var showsOccupancy: Bool {
@@ -119,9 +132,9 @@ extension IncidentReport {
         }
         svg += "</g>\n"
 
-        // Occupancy (right axis): a step line through the buckets that have frames, each bucket's
-        // reading held across the empty ones after it (no frame, no new reading), and the allowance
-        // dashed.
+        // Occupancy (right axis): a step line through the buckets that have frames. A bucket without
+        // frames has no reading: across one or two the line holds its value, across a longer gap
+        // (where entries may have expired unseen) it is dotted. The allowance is dashed.
         if occupancy {
             let peak = Double(max(ts.buckets.map { $0[5] }.max() ?? 0, summary.conntrack.allowance ?? 0))
             let oStep = max(1, IncidentReport.niceStep(peak / 4))
@@ -136,13 +149,27 @@ extension IncidentReport {
             let mid = top + plotHeight / 2
             svg += "<text x=\"\(f(width - 14))\" y=\"\(f(mid))\" text-anchor=\"middle\" transform=\"rotate(90 \(f(width - 14)) \(f(mid)))\" "
                 + "style=\"fill:\(IncidentReport.occupancyColour)\">tracking entries</text>\n</g>\n"
-            var d = ""
+            var d = "", dotted = ""
+            var last: (index: Int, x: Double, y: Double)?
             for (i, bucket) in ts.buckets.enumerated() where totals[i] > 0 {
                 let x0 = left + Double(i) * barWidth
                 let py = oy(Double(bucket[5]))
-                d += d.isEmpty ? "M\(f(x0)) \(f(py))" : "H\(f(x0))V\(f(py))"
+                if let l = last, i - l.index <= 3 {  // as occupancyHasGaps
+                    d += "H\(f(x0))V\(f(py))"
+                } else {
+                    if let l = last {
+                        d += "H\(f(left + Double(l.index + 1) * barWidth))"
+                        dotted += "M\(f(left + Double(l.index + 1) * barWidth)) \(f(l.y))H\(f(x0))V\(f(py))"
+                    }
+                    d += "M\(f(x0)) \(f(py))"
+                }
+                last = (i, x0, py)
             }
-            if !d.isEmpty { d += "H\(f(right))" }
+            if let l = last { d += "H\(f(left + Double(l.index + 1) * barWidth))" }
+            if !dotted.isEmpty {
+                svg += "<path id=\"occupancy-gaps\" fill=\"none\" stroke=\"\(IncidentReport.occupancyColour)\" stroke-width=\"1.5\" "
+                    + "stroke-dasharray=\"1 4\" stroke-linecap=\"round\" d=\"\(dotted)\"/>\n"
+            }
             svg += "<path id=\"occupancy\" fill=\"none\" stroke=\"\(IncidentReport.occupancyColour)\" stroke-width=\"2.5\" "
                 + "stroke-linejoin=\"round\" d=\"\(d)\"/>\n"
             if let allowance = summary.conntrack.allowance {

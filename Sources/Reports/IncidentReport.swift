@@ -160,11 +160,12 @@ extension IncidentReport {
         // Without edits there is nothing to cut or block.
         if !groups.isEmpty {
             out.append(Section(
-                id: "cut-section", title: "Cut at once by an edit",
+                id: "cut-section", title: "Cut by an edit",
                 blocks: [
                     .paragraph([.text(
-                        "Packets of flows the policy before the edit let through, dropped after it: untracked flows "
-                            + "(all-open rules both ways) have no entry to keep them.")]),
+                        "Packets dropped after the edit that the policy before it would have let through. Untracked flows "
+                            + "(all-open rules both ways) have no entry to keep them and stop at once; tracked ones stop "
+                            + "when their entry has expired.")]),
                     .table(cutTable(id: "cut-flows", blocked: false)),
                 ] + moreNote(\.moreCutFlows, "flows cut or blocked")))
             out.append(Section(
@@ -214,7 +215,8 @@ extension IncidentReport {
         if !before.isEmpty {
             let packets = before.reduce(0) { $0 + $1.packets }
             items.append(ListItem(
-                inlines: [.strong("Before any edit, \(count(before.count + summary.periods[0].moreTrackingFlows, "flow")) "
+                inlines: [.strong((groups.isEmpty ? "" : "Before any edit, ")
+                    + "\(count(before.count + summary.periods[0].moreTrackingFlows, "flow")) "
                     + "passed only because of connection tracking"), .text(" (no rule permitted \(packets == 1 ? "that packet" : "those \(packets) packets")): ")]
                     + flowNames(before),
                 children: []))
@@ -276,12 +278,22 @@ extension IncidentReport {
                 [.strong("\(count(n, "flow")) kept flowing only because of connection tracking"),
                  .text(": \(count(tracked.reduce(0) { $0 + $1.packets }, "packet")), \(tracked.reduce(0) { $0 + $1.bytes }) bytes after the edit — ")]
                     + flowNames(tracked))
+            let entries = tracked.filter { !$0.state.isEmpty }
+            if let latest = entries.max(by: { $0.expires < $1.expires }) {
+                children.append(entries.count == 1
+                    ? [.text("Its entry (\(latest.state)) expires if the flow stays idle, at "), .time(latest.expires),
+                       .text(" (\(IncidentReport.duration(latest.expires - latest.lastTime)) after its last packet); "
+                        + "a NACL deny for the peer or the end of the connection stops it sooner.")]
+                    : [.text("If they stay idle, the last of their entries expires at "), .time(latest.expires),
+                       .text("; a NACL deny for the peers or the end of the connections stops them sooner.")])
+            }
         }
         let cut = summary.cutFlows(p)
         if !cut.isEmpty {
             children.append(
-                [.strong("\(count(cut.count, "flow")) cut at once"),
-                 .text(" (untracked): \(count(cut.reduce(0) { $0 + $1.packets }, "packet")) dropped — ")] + flowNames(cut))
+                [.strong("\(count(cut.count, "flow")) cut"),
+                 .text(" (dropped where the policy before the edit let them through): "
+                    + "\(count(cut.reduce(0) { $0 + $1.packets }, "packet")) — ")] + flowNames(cut))
         }
         let blocked = summary.blockedFlows(p)
         if !blocked.isEmpty {
@@ -290,7 +302,7 @@ extension IncidentReport {
                  .text(": \(count(blocked.reduce(0) { $0 + $1.packets }, "packet")) dropped — ")] + flowNames(blocked))
         }
         if cut.isEmpty && blocked.isEmpty {
-            children.append([.text("No flow cut at once, no new connection blocked.")])
+            children.append([.text("No flow cut, no new connection blocked.")])
         }
         let counts = Verdict.allCases.filter { $0 != .skipped && period.verdicts[Int($0.rawValue)] > 0 }
         if !counts.isEmpty {
@@ -331,7 +343,7 @@ extension IncidentReport {
 
     /// "after revoke …" for the period following a group, "before any edit" for period 0.
     func periodName(_ p: Int) -> String {
-        if p == 0 { return "before any edit" }
+        if p == 0 { return groups.isEmpty ? "whole capture (no edit)" : "before any edit" }
         return groups.first { $0.period == p }.map { "after " + $0.label } ?? "after edit \(p)"
     }
 
@@ -347,7 +359,7 @@ extension IncidentReport {
                 rows.append(Table.Row(
                     cells: [
                         [.text(periodName(p))], [.flow(f.flow)], [.text(String(f.packets))], [.text(String(f.bytes))],
-                        frameRange(f), [.text(f.entry)],
+                        frameRange(f), IncidentReport.withTimes(f.entry),
                         f.state.isEmpty
                             ? [.text("related: lives with the flow it relates to")]
                             : [.text(f.state), .lineBreak, .text("expires if idle at "), .time(f.expires),
@@ -392,6 +404,49 @@ extension IncidentReport {
         f.firstFrame == f.lastFrame
             ? [.text("frame \(f.firstFrame)"), .lineBreak, .time(f.firstTime)]
             : [.text("frames \(f.firstFrame)–\(f.lastFrame)"), .lineBreak, .time(f.firstTime), .text(" to "), .time(f.lastTime)]
+    }
+
+    /// Text with the RFC 3339 instants inside it (`entry created at frame 8 (2026-…000Z)`, as the
+    /// summary words it) as times, so that they read like the report's other times.
+    static func withTimes(_ text: String) -> [Inline] {
+        let chars = Array(text.utf8)
+        var out: [Inline] = []
+        var start = 0, i = 0
+        while i + 30 <= chars.count {
+            if let t = rfc3339(chars[i..<i + 30]) {
+                if i > start { out.append(.text(String(decoding: chars[start..<i], as: UTF8.self))) }
+                out.append(.time(t))
+                i += 30
+                start = i
+            } else {
+                i += 1
+            }
+        }
+        if start < chars.count { out.append(.text(String(decoding: chars[start...], as: UTF8.self))) }
+        return out
+    }
+
+    /// `2026-11-21T21:17:49.075706000Z` (exactly as `Timestamp.rfc3339` writes it) → the instant.
+    static func rfc3339(_ b: ArraySlice<UInt8>) -> Timestamp? {
+        let b = Array(b)
+        let pattern = Array("dddd-dd-ddTdd:dd:dd.dddddddddZ".utf8)
+        var value: Int64 = 0
+        var numbers: [Int64] = []
+        for (c, p) in zip(b, pattern) {
+            if p == UInt8(ascii: "d") {
+                guard c >= 48 && c <= 57 else { return nil }
+                value = value * 10 + Int64(c - 48)
+            } else {
+                guard c == p else { return nil }
+                numbers.append(value)
+                value = 0
+            }
+        }
+        // numbers: year, month, day, hour, minute, second, fraction (before "Z").
+        guard numbers.count == 7, (1...12).contains(numbers[1]), (1...31).contains(numbers[2]) else { return nil }
+        let days = Timestamp.days(fromCivil: numbers[0], numbers[1], numbers[2])
+        let seconds = days * 86_400 + numbers[3] * 3600 + numbers[4] * 60 + numbers[5]
+        return Timestamp(seconds: seconds, nanoseconds: numbers[6])
     }
 
     // MARK: Conntrack

@@ -95,6 +95,9 @@ import Testing
         #expect(IncidentReport.duration(Packets.Duration(nanoseconds: 1_500_000_000)) == "1.5 s")
         #expect(IncidentReport.duration(Packets.Duration(nanoseconds: 40_000_000)) == "0 s")
         #expect(IncidentReport.percent(1, of: 3) == "33.3 %")
+        let origin = IncidentReport.withTimes("entry created at frame 8 (2026-11-21T21:17:49.075706000Z)")
+        #expect(IncidentReport.markdown(origin) == "entry created at frame 8 (2026-11-21T21:17:49.075706Z)")
+        #expect(IncidentReport.markdown(IncidentReport.withTimes("2026-13-21T21:17:49.075706000Z")) == "2026-13-21T21:17:49.075706000Z")
         #expect(IncidentReport.percent(0, of: 0) == "")
     }
 
