@@ -36,7 +36,7 @@ trap 'rm -rf "$work"' EXIT
 
 browse() {
     # No network is needed: every host resolves to nothing, so a fetch would fail visibly.
-    timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run \
+    timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage --hide-scrollbars --no-first-run \
         --user-data-dir="$work/profile" --host-resolver-rules="MAP * ~NOTFOUND" \
         --window-size=1280,2000 "$@" "file://$work/report.html" 2>"$work/chromium.log"
 }

@@ -83,8 +83,14 @@ extension IncidentReport {
             let textWidth = Double(text.count) * 6.9 + 10
             let anchorEnd = lx + 6 + textWidth > width - 4
             let range = anchorEnd ? (lx - 6 - textWidth, lx) : (lx, lx + 6 + textWidth)
+            // The first row where the label fits; with none free among the first few, the marker goes
+            // without a visible label (its tooltip and the answer above still name it).
             var row = 0
-            while row < rows.count, rows[row].contains(where: { range.0 < $0.1 + 8 && $0.0 < range.1 + 8 }), row < 5 { row += 1 }
+            while row < rows.count, rows[row].contains(where: { range.0 < $0.1 + 8 && $0.0 < range.1 + 8 }) { row += 1 }
+            if row >= IncidentReport.labelRows {
+                labels.append(Label(group: g, x: lx, text: "", anchorEnd: anchorEnd, row: IncidentReport.labelRows - 1))
+                continue
+            }
             if row == rows.count { rows.append([]) }
             rows[row].append(range)
             labels.append(Label(group: g, x: lx, text: text, anchorEnd: anchorEnd, row: row))
@@ -183,7 +189,8 @@ extension IncidentReport {
 
         // Time axis (UTC).
         let span = end - start
-        let step = IncidentReport.timeSteps.first(where: { span / $0 <= 8 }) ?? IncidentReport.timeSteps[IncidentReport.timeSteps.count - 1]
+        let day: Int64 = 86_400_000_000_000
+        let step = IncidentReport.timeSteps.first(where: { span / $0 <= 8 }) ?? (span / 8 / day + 1) * day
         svg += "<g class=\"axis\" id=\"time-axis\">\n"
         svg += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(bottom))\" y2=\"\(f(bottom))\" stroke=\"#8a94a3\"/>\n"
         var tick = (start / step + (start % step == 0 ? 0 : 1)) * step
@@ -220,11 +227,17 @@ extension IncidentReport {
             svg += "<g class=\"edit-marker\" id=\"edit-marker-\(label.group.number)\" data-edit=\"\(Escape.html(label.group.label))\">"
             svg += "<title>\(Escape.html(full))</title>"
             svg += "<line x1=\"\(f(label.x))\" x2=\"\(f(label.x))\" y1=\"\(f(ly - 12))\" y2=\"\(f(bottom))\"/>"
-            svg += "<text x=\"\(f(label.anchorEnd ? label.x - 6 : label.x + 6))\" y=\"\(f(ly))\""
-                + (label.anchorEnd ? " text-anchor=\"end\"" : "") + ">\(Escape.html(label.text))</text></g>\n"
+            if !label.text.isEmpty {
+                svg += "<text x=\"\(f(label.anchorEnd ? label.x - 6 : label.x + 6))\" y=\"\(f(ly))\""
+                    + (label.anchorEnd ? " text-anchor=\"end\"" : "") + ">\(Escape.html(label.text))</text>"
+            }
+            svg += "</g>\n"
         }
         return svg + "</svg>"
     }
+
+    /// Rows of edit labels above the chart at most.
+    static let labelRows = 4
 
     /// Tick spacings for the time axis, in nanoseconds: 100 ms to a week.
     static let timeSteps: [Int64] = [

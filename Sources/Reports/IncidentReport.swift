@@ -221,8 +221,20 @@ extension IncidentReport {
                     + flowNames(before),
                 children: []))
         }
+        // With many edits, those that changed nothing in the capture are named together at the end.
+        var quiet: [EditGroup] = []
         for group in groups {
-            items.append(answerItem(group))
+            if groups.count > 5 && isQuiet(group) { quiet.append(group) } else { items.append(answerItem(group)) }
+        }
+        if !quiet.isEmpty {
+            let noun = quiet.count == groups.count ? "edit" : "more edit"
+            var inlines: [Inline] = [.strong("\(count(quiet.count, noun)): no flow kept by tracking, cut or blocked"), .text(": ")]
+            for (i, g) in quiet.prefix(10).enumerated() {
+                if i > 0 { inlines.append(.text("; ")) }
+                inlines += [.text(g.label + " at "), .time(g.time)]
+            }
+            if quiet.count > 10 { inlines.append(.text("; and \(quiet.count - 10) more (see Verdicts by period)")) }
+            items.append(ListItem(inlines: inlines))
         }
         if groups.isEmpty {
             items.append(ListItem(inlines: [.text("No timeline edit applies to this capture: every verdict is under the policy given.")]))
@@ -247,6 +259,13 @@ extension IncidentReport {
             items.append(ListItem(inlines: [.strong("The capture ends early:"), .text(" " + error + " (the frames before it were analysed).")]))
         }
         return [.list(items)]
+    }
+
+    /// Nothing to say about the flows after this edit: no tracking, cut or blocked flow, no warning.
+    func isQuiet(_ g: EditGroup) -> Bool {
+        let p = summary.periods[g.period]
+        return p.trackingFlows.isEmpty && p.cutFlows.isEmpty && p.blockedFlows.isEmpty && p.moreTrackingFlows == 0
+            && p.moreCutFlows == 0 && g.edits.allSatisfy(\.warnings.isEmpty)
     }
 
     func answerItem(_ g: EditGroup) -> ListItem {

@@ -126,6 +126,32 @@ import Testing
         #expect(html.contains("class=\"bar v-allowed-by-tracking\""))
     }
 
+    @Test func aLongCaptureWithManyEditsStaysReadable() {
+        // A week of frames, one every 10 minutes, and 30 edits an hour apart.
+        var s = Summary(captureName: "week.pcap")
+        let t0: Int64 = 1_795_295_867_000_000_000
+        for i in 0..<1008 {
+            let t = Timestamp(nanoseconds: t0 + Int64(i) * 600_000_000_000)
+            s.count(.allowedByRule, time: t)
+            s.timeSeries.add(.allowedByRule, at: t.nanoseconds, liveEntries: i % 7)
+        }
+        s.edits = (0..<30).map {
+            Summary.EditInfo(time: Timestamp(nanoseconds: t0 + Int64($0) * 3_600_000_000_000), description: "revoke sg-a/sgr-\($0)",
+                source: "ct.json", firstFrame: 1 + $0 * 6, warnings: [])
+        }
+        s.periods = Array(repeating: Summary.Period(), count: 31)
+        #expect(s.timeSeries.buckets.count <= Summary.TimeSeries.maximumBuckets)
+        let svg = IncidentReport(summary: s).timelineSVG()
+        #expect(svg.split(separator: "class=\"edit-marker\"", omittingEmptySubsequences: false).count - 1 == 30)
+        // Labels in at most four rows; the others are markers with a tooltip only.
+        let labelled = svg.split(separator: "</title><line", omittingEmptySubsequences: false).dropFirst().filter { $0.contains("<text") }
+        #expect(labelled.count < 30 && labelled.count > 0)
+        #expect(!svg.contains(" y=\"-"))
+        let ticks = svg.split(separator: "stroke=\"#8a94a3\"/><text", omittingEmptySubsequences: false).count - 1
+        #expect((3...9).contains(ticks), "\(ticks) ticks")
+        #expect(svg.contains(">2026-11-22</text>") || svg.contains(">11-22") || svg.contains("time (UTC), 2026-11-21 to 2026-11-28"))
+    }
+
     @Test func anEmptyRunStillGivesAWholeReport() {
         let report = IncidentReport(summary: Summary(captureName: "empty.pcap"))
         let html = report.html()
