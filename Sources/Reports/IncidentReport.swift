@@ -311,8 +311,8 @@ extension IncidentReport {
         if !cut.isEmpty {
             children.append(
                 [.strong("\(count(cut.count, "flow")) cut"),
-                 .text(" (dropped where the policy before the edit let them through): "
-                    + "\(count(cut.reduce(0) { $0 + $1.packets }, "packet")) — ")] + flowNames(cut))
+                 .text(": \(count(cut.reduce(0) { $0 + $1.packets }, "packet")) dropped that the policy before the edit let through — ")]
+                    + flowNames(cut))
         }
         let blocked = summary.blockedFlows(p)
         if !blocked.isEmpty {
