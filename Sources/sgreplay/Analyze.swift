@@ -24,6 +24,11 @@ struct Analyze: ParsableCommand {
             valueName: "out.pcapng"))
     var annotatePath: String?
 
+    @Option(
+        name: .customLong("report"),
+        help: "Write an incident report: FILE.md (Markdown) or FILE.html (one self-contained page with a timeline chart).")
+    var reportPath: String?
+
     @Option(help: "Summary format on standard output: text or json.")
     var format: OutputFormat = .text
 
@@ -62,12 +67,24 @@ struct Analyze: ParsableCommand {
         if let annotatePath, annotatePath != "-", annotatePath == capture {
             throw ValidationError("--annotate names the capture itself, \(annotatePath); write the annotated copy elsewhere")
         }
+        if let reportPath, IncidentReport.Format(path: reportPath) == nil {
+            throw ValidationError("--report \(reportPath): the file name must end in .md or .markdown (Markdown), or .html or .htm (HTML)")
+        }
     }
 
     func run() throws {
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
         let policy = policyInputs.load()
+        // The report's file is opened before the capture is read, so a bad path fails at once.
+        var report: OutputFile?
+        if let reportPath {
+            do { report = try OutputFile(path: reportPath) } catch { Main.fail(error.description) }
+        }
+        func fail(_ message: String) -> Never {
+            report?.discard()
+            Main.fail(message)
+        }
         var result: Replay.Result
         do {
             result = try Replay.run(
@@ -81,12 +98,13 @@ struct Analyze: ParsableCommand {
                     policy: policy)
             }
         } catch let error as CaptureError {
-            Main.fail(error.description)
+            fail(error.description)
         } catch let error as OutputError {
-            Main.fail(error.description)
+            fail(error.description)
         } catch let error as SpoolError {
-            Main.fail(error.description)
+            fail(error.description)
         } catch let interrupted as Replay.Interrupted {
+            report?.discard()
             warn("interrupted after about \(interrupted.frames) frames; no output was written")
             throw ExitCodeError(code: 130)
         }
@@ -100,6 +118,11 @@ struct Analyze: ParsableCommand {
             warn(summaryText)
         } else {
             print(summaryText, terminator: "")
+        }
+        if let report, let reportPath, let format = IncidentReport.Format(path: reportPath) {
+            let document = IncidentReport(summary: result.summary, command: IncidentReport.shownCommand(CommandLine.arguments))
+            report.append(document.render(format).utf8)
+            do { try report.commit() } catch { Main.fail(error.description) }
         }
     }
 }
