@@ -137,7 +137,8 @@ public struct Analysis {
         }
         summary.record(
             judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
-            liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement))
+            liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement),
+            entryRule: judgement.entry.map { engine.ruleText($0.rule) })
         if labels != nil || annotation != nil {
             let packet = pending.base[i].packet
             let reason = engine.reasonText(judgement, packet: packet)  // built once for both

@@ -307,6 +307,10 @@ extension IncidentReport {
                        .text("; a NACL deny for the peers or the end of the connections stops them sooner.")])
             }
         }
+        // Remedies, each checked by replaying the capture with it added at the edit's instant.
+        for r in summary.remedies where r.afterEdit + 1 == p {
+            children.append([.strong("Would it have stopped them?"), .text(" To " + r.proposal + ": " + r.outcome + " (checked by replay).")])
+        }
         let cut = summary.cutFlows(p)
         if !cut.isEmpty {
             children.append(

@@ -184,7 +184,7 @@ public struct Summary: Sendable {
     /// Counts one judged frame.
     public mutating func record(
         _ j: Judgement, packet p: DecodedPacket, frame: Int, time: Timestamp, wireLength: Int, liveEntries: Int = 0,
-        entryCreated: @autoclosure () -> Timestamp? = nil
+        entryCreated: @autoclosure () -> Timestamp? = nil, entryRule: @autoclosure () -> String? = nil
     ) {
         count(j.verdict, time: time)
         timeSeries.add(j.verdict, at: time.nanoseconds, liveEntries: liveEntries)
@@ -201,7 +201,7 @@ public struct Summary: Sendable {
         while periods.count <= j.editsApplied { periods.append(Period()) }
         periods[j.editsApplied].verdicts[Int(j.verdict.rawValue)] += 1
         if j.verdict == .allowedByTracking, let flow = j.flow {
-            noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength, entryCreated: entryCreated)
+            noteTracking(flow, j, p, frame: frame, time: time, bytes: wireLength, entryCreated: entryCreated, entryRule: entryRule)
         }
         if j.timingAmbiguous { periods[j.editsApplied].timingAmbiguous += 1 }
         if j.causedByEdit, let flow = j.flow {
@@ -234,7 +234,7 @@ public struct Summary: Sendable {
 
     private mutating func noteTracking(
         _ flow: FlowKey, _ j: Judgement, _ p: DecodedPacket, frame: Int, time: Timestamp, bytes: Int,
-        entryCreated: () -> Timestamp?
+        entryCreated: () -> Timestamp?, entryRule: () -> String?
     ) {
         let i = j.editsApplied
         if periods[i].trackingFlows[flow] == nil {
@@ -247,6 +247,7 @@ public struct Summary: Sendable {
                 origin = e.preexisting
                     ? "entry assumed established before the capture"
                     : "entry created at frame \(e.createdFrame)" + (entryCreated().map { " (\($0.rfc3339))" } ?? "")
+                        + (entryRule().map { " by \($0)" } ?? "")
             } else {
                 origin = "related to a tracked flow"
             }
