@@ -130,17 +130,27 @@ public struct Analysis {
         }
         let explaining = !explainFrames.isEmpty && explainFrames.contains(frame)
         if explaining { engine.advanceClock(to: time, frame: frame) }
-        let steps = explaining ? engine.steps(for: pending.base[i].packet, time: time) : []
-        engine.judge(pending.base[i].packet, frame: frame, time: time, into: &judgement)
+        // One copy into a local constant, passed by reference from then on (an element read through
+        // the ring's pointer, or a stored property, would be copied again for every call).
+        let current = pending.base[i].packet
+        let steps = explaining ? engine.steps(for: current, time: time) : []
+        engine.judge(current, frame: frame, time: time, into: &judgement)
         if explaining || explainFlow != nil {
-            explain(frame: frame, time: time, steps: steps, packet: pending.base[i].packet, explaining: explaining)
+            explain(frame: frame, time: time, steps: steps, packet: current, explaining: explaining)
+        }
+        // Only a packet let through by tracking needs its entry's origin (for the summary's flow list);
+        // computing it here, not in an autoclosure, keeps the engine from being copied per frame.
+        var created: Timestamp? = nil
+        var rule: String? = nil
+        if judgement.verdict == .allowedByTracking, let entry = judgement.entry {
+            created = engine.entryCreated(judgement)
+            rule = engine.ruleText(entry.rule)
         }
         summary.record(
-            judgement, packet: pending.base[i].packet, frame: frame, time: time, wireLength: pending.base[i].wireLength,
-            liveEntries: engine.liveEntries, entryCreated: engine.entryCreated(judgement),
-            entryRule: judgement.entry.map { engine.ruleText($0.rule) })
+            judgement, packet: current, frame: frame, time: time, wireLength: pending.base[i].wireLength,
+            liveEntries: engine.liveAfterLastFrame, entryCreated: created, entryRule: rule)
         if labels != nil || annotation != nil {
-            let packet = pending.base[i].packet
+            let packet = current
             let reason = engine.reasonText(judgement, packet: packet)  // built once for both
             labels?.write(
                 frame: frame, time: time, verdict: judgement.verdict,

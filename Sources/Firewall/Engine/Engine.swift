@@ -104,6 +104,8 @@ public struct Engine: Sendable {
     public var allowance: Int? { conntrackMax }
     /// Live entries now.
     public var liveEntries: Int { table.count }
+    /// Live entries after the last judged frame: a stored copy, cheap to read from the capture loop.
+    public private(set) var liveAfterLastFrame = 0
     public var bytesPerEntry: Int { table.bytesPerEntry }
 
     // MARK: Time
@@ -201,6 +203,7 @@ public struct Engine: Sendable {
         j = Judgement(verdict: .skipped, reason: .notDecoded)
         judgeAtCurrentTime(p, frame: frame, into: &j)
         j.editsApplied = nextEdit
+        liveAfterLastFrame = table.count
         if !editTimes.isEmpty {
             j.timingAmbiguous = isNearAnEdit(time.nanoseconds)
             if j.verdict == .dropped, let before = beforeEdits {
@@ -231,7 +234,9 @@ public struct Engine: Sendable {
 
     /// Hints that `p` will be judged soon: starts loading its flow's table slot, so that the lookup
     /// a few frames later finds it in cache. Changes nothing.
-    public func prefetch(_ p: DecodedPacket) {
+    // Mutating on purpose, like `judge`: Swift copies a whole struct to call a non-mutating method
+    // on it from a mutating context (the capture loop's), 900 bytes per frame here.
+    public mutating func prefetch(_ p: DecodedPacket) {
         guard p.anomaly == nil, p.fragment != .later else { return }
         let dstMine = compiled.owns(p.dst)
         guard dstMine != compiled.owns(p.src) else { return }

@@ -32,6 +32,9 @@ struct RuleClassifier: Sendable {
     private let v4Buckets: [UInt32]
     /// Rules whose peer is the literal 0.0.0.0/0 or ::/0 (SEMANTICS.md 5.1 [choice]).
     private let literalAllMask: [UInt64]
+    /// Per port row: whether a literal all-addresses rule permits TCP / UDP to those ports.
+    private let literalTCP: [Bool]
+    private let literalUDP: [Bool]
     /// Rules that restrict neither ports nor ICMP types (the only ones a later fragment can match).
     private let unrestrictedMask: [UInt64]
     /// Protocol → whether a literal-all rule permits all response traffic: protocol all or this
@@ -156,6 +159,15 @@ struct RuleClassifier: Sendable {
         self.addressMasks = addressMasks
         literalAllMask = literalAll
         unrestrictedMask = unrestricted
+        func literal(_ proto: Int) -> [Bool] {
+            (0..<portStarts.count).map { row in
+                (0..<words).contains { w in
+                    protocolMasks[proto * words + w] & portMasks[row * words + w] & literalAll[w] != 0
+                }
+            }
+        }
+        literalTCP = literal(6)
+        literalUDP = literal(17)
         self.allResponsesOpen = allResponsesOpen
     }
 
@@ -180,9 +192,15 @@ struct RuleClassifier: Sendable {
         return bit < 0 ? -1 : ruleIndexes[bit]
     }
 
-    /// Whether a rule with the literal all-addresses peer permits the query (untracked test).
+    /// Whether a rule with the literal all-addresses peer permits the query (untracked test). Such a
+    /// rule matches every address, so for TCP and UDP the answer depends on the port alone and comes
+    /// from a table.
     func literalAllPermits(_ q: Query) -> Bool {
-        firstBit(q, literalAllOnly: true) >= 0
+        if q.hasPort && !q.protocolOnly {
+            if q.ipProtocol == IPProtocol.tcp { return literalTCP[Int(portRows[Int(q.port)])] }
+            if q.ipProtocol == IPProtocol.udp { return literalUDP[Int(portRows[Int(q.port)])] }
+        }
+        return firstBit(q, literalAllOnly: true) >= 0
     }
 
     /// Whether a literal-all rule permits all response traffic of this protocol (untracked test).
