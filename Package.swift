@@ -51,7 +51,9 @@ let package = Package(
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
-        .testTarget(name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"]),
+        .testTarget(
+            name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"],
+            exclude: ["Regressions"]),
         .testTarget(name: "DifferentialTests", dependencies: ["Firewall", "Packets", "TestSupport"]),
         .testTarget(
             name: "PolicyFilesTests", dependencies: ["PolicyFiles", "Firewall", "Packets"],

@@ -216,8 +216,16 @@ public struct Engine: Sendable {
     /// after a short, undocumented delay, and CloudTrail times have one-second precision.
     private func isNearAnEdit(_ time: Int64) -> Bool {
         let window = options.editUncertainty.nanoseconds
-        if nextEdit > 0 && time - editTimes[nextEdit - 1] < window { return true }
-        if nextEdit < editTimes.count && editTimes[nextEdit] - time <= window { return true }
+        // Edit times come from the inputs and can be anywhere in Int64's range (a fuzzer found one):
+        // a difference that overflows is far, not a trap.
+        if nextEdit > 0 {
+            let (since, overflow) = time.subtractingReportingOverflow(editTimes[nextEdit - 1])
+            if !overflow && since < window { return true }
+        }
+        if nextEdit < editTimes.count {
+            let (until, overflow) = editTimes[nextEdit].subtractingReportingOverflow(time)
+            if !overflow && until <= window { return true }
+        }
         return false
     }
 
