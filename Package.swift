@@ -10,6 +10,7 @@ let package = Package(
         // For clients such as the fuzzers in Fuzz/: the engine and the input parsers without libpcap.
         .library(name: "Firewall", targets: ["Packets", "Firewall"]),
         .library(name: "PolicyFiles", targets: ["PolicyFiles"]),
+        .library(name: "Capture", targets: ["Capture"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

@@ -17,5 +17,10 @@ let package = Package(
             name: "FuzzPolicyFiles",
             dependencies: [.product(name: "PolicyFiles", package: "sgreplay"), .product(name: "Firewall", package: "sgreplay")],
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
+        // The annotated pcapng writer: what it writes must read back, frame for frame.
+        .executableTarget(
+            name: "FuzzPcapngWriter",
+            dependencies: [.product(name: "Capture", package: "sgreplay"), .product(name: "Packets", package: "sgreplay")],
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]),
     ]
 )

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # libFuzzer runs of sgreplay's parsers, built with AddressSanitizer:
-#   Scripts/fuzz.sh [decoder|policy|all] [SECONDS]      (default: all, 600 s each)
+#   Scripts/fuzz.sh [decoder|policy|writer|all] [SECONDS]      (default: all, 600 s each)
 # Seeds: frames cut from ../shared/corpus when it is present, the traces' captures, the policy test
 # fixtures, the traces' scenarios. Findings are written to Fuzz/Findings/<target>/ (crash-*, leak-*):
 # turn each into a regression test. Run from the project root.
@@ -21,6 +21,11 @@ seed_policy() {
   python3 Scripts/fuzz_seeds.py files "$dir" Traces/*/scenario.yaml Tests/PolicyFilesTests/Fixtures/*/* Tests/PolicyFilesTests/Fixtures/* ../shared/bench/*.json 2>/dev/null || true
 }
 
+seed_writer() {
+  local dir=$work/corpus/writer; mkdir -p "$dir"
+  printf '\x00\x05\x3c\x00\x01\x02\x03\x04helloAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' > "$dir/seed1"
+}
+
 run() {  # TARGET SEEDER
   local target=$1; $2
   local findings=Fuzz/Findings/$target; mkdir -p "$findings"
@@ -34,6 +39,7 @@ run() {  # TARGET SEEDER
 case "$which" in
   decoder) run FuzzDecoder seed_decoder decoder ;;
   policy) run FuzzPolicyFiles seed_policy policy ;;
-  all) run FuzzDecoder seed_decoder decoder; run FuzzPolicyFiles seed_policy policy ;;
-  *) echo "usage: Scripts/fuzz.sh [decoder|policy|all] [SECONDS]"; exit 2 ;;
+  writer) run FuzzPcapngWriter seed_writer writer ;;
+  all) run FuzzDecoder seed_decoder decoder; run FuzzPolicyFiles seed_policy policy; run FuzzPcapngWriter seed_writer writer ;;
+  *) echo "usage: Scripts/fuzz.sh [decoder|policy|writer|all] [SECONDS]"; exit 2 ;;
 esac
