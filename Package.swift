@@ -50,7 +50,7 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"], exclude: ["Fixtures"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(
             name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"],
