@@ -5,6 +5,7 @@
 #   Benchmarks/run.sh length            adds the 50M-frame capture (~4.5 GB in $SGREPLAY_BENCH_DIR)
 #   Benchmarks/run.sh all               every scenario
 #   Benchmarks/run.sh clean             deletes the generated captures
+#   Benchmarks/run.sh --prepare [SCENARIO...]   only generates the captures (no measurement)
 #
 # Scenarios (Benchmarks/README.md has the details and the method):
 #   bench      10M frames, 200k flows, 300 rules in 4 groups, 20 NACL entries, 2 CloudTrail revokes
@@ -31,6 +32,7 @@ results=$work/results.jsonl
 if [ "${1:-}" = clean ]; then
   say "deleting $work/data"; rm -rf "$work/data"; exit 0
 fi
+prepare=""; [ "${1:-}" = --prepare ] && { prepare=1; shift; }
 scenarios=("$@"); [ ${#scenarios[@]} -gt 0 ] || read -ra scenarios <<<"$default_scenarios"
 rows=(); for s in "${scenarios[@]}"; do read -ra r <<<"$(rows_of "$s")"; rows+=("${r[@]}"); done
 
@@ -52,6 +54,7 @@ since() { python3 -c "import sys; print(f'{float(sys.argv[2]) - float(sys.argv[1
 measure_row() {
   local row=$1
   row_setup "$row" "${FRAMES:-}"
+  [ -z "$prepare" ] || return 0
   if [ "$row" = multi ]; then
     # Does analyze accept several captures? (Issue 7's last target; the suite only detects it.)
     local t=Traces/ssh-session-continues-after-revoke status=0
@@ -94,5 +97,6 @@ build_tools
 : >"$results"
 python3 "$bench/report.py" machine "$results" --binary "$bin" --busy "$(busy)"
 for row in "${rows[@]}"; do measure_row "$row"; done
+[ -z "$prepare" ] || { say "data ready in $work/data"; exit 0; }
 python3 "$bench/report.py" render "$results" --markdown "$bench/results.md" \
   --command "Benchmarks/run.sh ${scenarios[*]}"
