@@ -49,6 +49,7 @@ policy_args() { # the analyze arguments for a gen.py directory
 rows_of() {
   case $1 in
     bench) echo bench ;;
+    decode) echo decode ;;
     labels) echo labels ;;
     shared) echo shared ;;
     rules) echo rules-10 rules-1000 ;;
@@ -56,11 +57,11 @@ rows_of() {
     flows) echo flows-1m ;;
     length) echo length-1m length-10m length-50m ;;
     multi) echo multi ;;
-    all) local s; for s in bench labels shared rules conntrack flows length multi; do rows_of "$s"; done | paste -sd' ' - ;;
-    *) die "unknown scenario '$1' (bench labels shared rules conntrack flows length multi all)" ;;
+    all) local s; for s in bench decode labels shared rules conntrack flows length multi; do rows_of "$s"; done | paste -sd' ' - ;;
+    *) die "unknown scenario '$1' (bench decode labels shared rules conntrack flows length multi all)" ;;
   esac
 }
-default_scenarios="bench labels shared rules conntrack flows multi"
+default_scenarios="bench decode labels shared rules conntrack flows multi"
 
 # row_setup ROW [FRAMES]: generates what ROW needs and sets cap, frames, flows, rules, edits, args
 # (sgreplay's arguments after the capture), note. FRAMES overrides the frame count (profile.sh).
@@ -73,6 +74,14 @@ row_setup() {
       frames=${f:-10000000}; flows=200000
       dataset "mix-$frames-$flows" --frames="$frames" --flows="$flows" "${common[@]}"
       [ "$row" = labels ] && { labels_file=$work/labels.jsonl; note="labels to a file"; } ;;
+    decode)
+      # The bench capture with an instance address that is in no frame: read, decode, skip.
+      frames=${f:-10000000}; flows=200000
+      dataset "mix-$frames-$flows" --frames="$frames" --flows="$flows" "${common[@]}"
+      cap=$dir/capture.pcap; rules=0; edits=0
+      args=(--instance 192.0.2.1 --remedies off)
+      note="--instance not in the capture: every frame decoded and skipped"
+      return ;;
     length-1m|length-50m)
       frames=${f:-$([ "$row" = length-1m ] && echo 1000000 || echo 50000000)}; flows=200000
       dataset "mix-$frames-$flows" --frames="$frames" --flows="$flows" "${common[@]}" ;;

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 
 DESCRIPTIONS = {
     "bench": "(a) 10M frames, 200k flows, 300 rules, 2 revokes; labels off",
+    "decode": "the capture of (a), every frame decoded and skipped (no frame is the instance's)",
     "labels": "(b) as (a), with --labels FILE",
     "shared": "(a) ../shared/bench inputs (bench-vs-libpcap)",
     "rules-10": "(c) 10 rules",
@@ -66,7 +67,7 @@ def cmd_add(o):
             sys.exit(f"report.py: {o.row}: sgreplay judged {s['frames']} frames, expected {o.frames}")
         r.update(frames=o.frames, flows=o.flows, rules=o.rules, edits=o.edits, capture_bytes=os.path.getsize(o.capture),
                  loop_s=floats(o.loop), sgreplay_s=floats(o.sgreplay), loop_kb=floats(o.loop_kb),
-                 sgreplay_kb=floats(o.sgreplay_kb), verdicts=s["verdicts"],
+                 sgreplay_kb=floats(o.sgreplay_kb), sgreplay_cpu=floats(o.sgreplay_cpu), verdicts=s["verdicts"],
                  peak_entries=s["conntrack"]["peak_entries"], labels_bytes=o.labels_bytes)
     with open(o.results, "a") as f:
         f.write(json.dumps(r) + "\n")
@@ -76,7 +77,8 @@ def derived(r):
     """Medians and ratios of one measured row."""
     loop, sg = statistics.median(r["loop_s"]), statistics.median(r["sgreplay_s"])
     ratios = [s / max(l, 1e-3) for l, s in zip(r["loop_s"], r["sgreplay_s"])]
-    return {"loop": loop, "sg": sg, "fps": r["frames"] / sg, "ns": sg / r["frames"] * 1e9,
+    cpu = statistics.median(r["sgreplay_cpu"]) if r.get("sgreplay_cpu") else float("nan")
+    return {"loop": loop, "sg": sg, "cpu": cpu, "fps": r["frames"] / sg, "ns": sg / r["frames"] * 1e9,
             "ratio": statistics.median(ratios), "ratios": ratios, "rss_mb": max(r["sgreplay_kb"]) / 1024,
             "loop_rss_mb": max(r["loop_kb"]) / 1024}
 
@@ -109,12 +111,12 @@ def cmd_render(o):
         per_entry["flows-1m"] = ((max(a["sgreplay_kb"]) - max(b["sgreplay_kb"])) * 1024
                                  / max(1, a["peak_entries"] - b["peak_entries"]))
 
-    header = ["scenario", "frames", "flows", "rules", "loop s", "sgreplay s", "frames/s", "ns/frame",
+    header = ["scenario", "frames", "flows", "rules", "loop s", "sgreplay s", "CPU s", "frames/s", "ns/frame",
               "× loop", "peak RSS", "peak entries", "B/entry", "notes"]
     table = []
     for name, r in rows.items():
         if name not in d:
-            table.append([name, "", "", "", "", "", "", "", "", "", "", "", r["note"]])
+            table.append([name] + [""] * (len(header) - 2) + [r["note"]])
             continue
         x = d[name]
         notes = [r["note"]] if r["note"] else []
@@ -123,7 +125,7 @@ def cmd_render(o):
         if r["busy"]:
             notes.append(f"BUSY: {r['busy']}")
         table.append([name, count(r["frames"]), count(r["flows"]), str(r["rules"]), f"{x['loop']:.2f}",
-                      f"{x['sg']:.2f}", f"{x['fps'] / 1e6:.2f} M", f"{x['ns']:.0f}", f"{x['ratio']:.2f}",
+                      f"{x['sg']:.2f}", f"{x['cpu']:.2f}", f"{x['fps'] / 1e6:.2f} M", f"{x['ns']:.0f}", f"{x['ratio']:.2f}",
                       f"{x['rss_mb']:.0f} MB", f"{r['peak_entries']:,}",
                       f"{per_entry[name]:.0f}" if name in per_entry else "", "; ".join(notes)])
 
@@ -195,7 +197,7 @@ def main():
     sub = a.add_subparsers(dest="cmd", required=True)
     m = sub.add_parser("machine"); m.add_argument("results"); m.add_argument("--binary"); m.add_argument("--busy", default="")
     ad = sub.add_parser("add"); ad.add_argument("results"); ad.add_argument("--row", required=True)
-    for k in ("capture", "loop", "loop-kb", "sgreplay", "sgreplay-kb", "summary", "note", "busy", "rules", "edits"):
+    for k in ("capture", "loop", "loop-kb", "sgreplay", "sgreplay-kb", "sgreplay-cpu", "summary", "note", "busy", "rules", "edits"):
         ad.add_argument("--" + k, default="")
     for k in ("frames", "flows", "labels-bytes"):
         ad.add_argument("--" + k, type=int, default=0)

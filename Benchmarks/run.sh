@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The benchmark suite of issue 7: sgreplay against a bare libpcap read loop over the same file.
 #
-#   Benchmarks/run.sh [SCENARIO...]     default: bench labels shared rules conntrack flows multi
+#   Benchmarks/run.sh [SCENARIO...]     default: bench decode labels shared rules conntrack flows multi
 #   Benchmarks/run.sh length            adds the 50M-frame capture (~4.5 GB in $SGREPLAY_BENCH_DIR)
 #   Benchmarks/run.sh all               every scenario
 #   Benchmarks/run.sh clean             deletes the generated captures
@@ -9,6 +9,7 @@
 #
 # Scenarios (Benchmarks/README.md has the details and the method):
 #   bench      10M frames, 200k flows, 300 rules in 4 groups, 20 NACL entries, 2 CloudTrail revokes
+#   decode     the same capture, no frame on the instance: read, decode and skip only
 #   labels     the same with --labels FILE
 #   shared     ../shared/bench's own capture, policy and timeline (what bench-vs-libpcap measures)
 #   rules      one 10M-frame capture judged by 10 rules and by 1000 (same verdicts), edits off
@@ -70,24 +71,27 @@ measure_row() {
   wait_idle
   say "== $row: $(basename "$(dirname "$cap")"), sgreplay analyze CAPTURE ${args[*]}${labels_file:+ --labels $labels_file}"
   "$work/bin/loop" "$cap" >/dev/null   # warm-up: the file in the page cache for both contenders
-  local loop_s=() loop_kb=() sg_s=() sg_kb=() t i extra=()
+  local loop_s=() loop_kb=() sg_s=() sg_kb=() sg_cpu=() t i extra=() kb user sys
   [ -z "$labels_file" ] || { extra=(--labels "$labels_file"); need_space $(( frames * 600 )); }
   for ((i = 1; i <= runs; i++)); do
     t=$EPOCHREALTIME
     /usr/bin/time -f %M -o "$work/rss" "$work/bin/loop" "$cap" >"$work/loop.out"
     loop_s+=("$(since "$t")"); loop_kb+=("$(tail -1 "$work/rss")")
     t=$EPOCHREALTIME
-    /usr/bin/time -f %M -o "$work/rss" "$bin" analyze "$cap" "${args[@]}" "${extra[@]}" --format json \
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$bin" analyze "$cap" "${args[@]}" "${extra[@]}" --format json \
       >"$work/summary.json" 2>"$work/err" || { cat "$work/err" >&2; die "$row: sgreplay analyze failed"; }
-    sg_s+=("$(since "$t")"); sg_kb+=("$(tail -1 "$work/rss")")
+    sg_s+=("$(since "$t")"); read -r kb user sys < <(tail -1 "$work/rss"); sg_kb+=("$kb")
+    sg_cpu+=("$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$user" "$sys")")
     [ -z "$labels_file" ] || { labels_bytes=$(stat -c %s "$labels_file"); rm -f "$labels_file"; }
-    say "   run $i: loop ${loop_s[-1]} s, sgreplay ${sg_s[-1]} s, ${sg_kb[-1]} KB"
+    say "   run $i: loop ${loop_s[-1]} s, sgreplay ${sg_s[-1]} s (CPU ${sg_cpu[-1]} s), ${sg_kb[-1]} KB"
   done
+  local after; after=$(busy)   # something started during the row?
+  [ -z "$after" ] || { say "warning: busy during the row: $after"; busy_now=${busy_now:+$busy_now,}$after; }
   local loop_frames; loop_frames=$(awk '{print $1}' "$work/loop.out")
   [ "$loop_frames" = "$frames" ] || die "$row: the loop read $loop_frames frames, expected $frames"
   python3 "$bench/report.py" add "$results" --row "$row" --capture "$cap" --frames "$frames" --flows "$flows" \
     --rules "$rules" --edits "$edits" --loop "${loop_s[*]}" --loop-kb "${loop_kb[*]}" --sgreplay "${sg_s[*]}" \
-    --sgreplay-kb "${sg_kb[*]}" --summary "$work/summary.json" --note "$note" --busy "$busy_now" \
+    --sgreplay-kb "${sg_kb[*]}" --sgreplay-cpu "${sg_cpu[*]}" --summary "$work/summary.json" --note "$note" --busy "$busy_now" \
     ${labels_file:+--labels-bytes "$labels_bytes"}
   # Captures over 1 GB are not kept (the 50M one is 4.5 GB).
   if [ "$(stat -c %s "$cap")" -gt 1000000000 ] && [ -z "${KEEP:-}" ]; then say "   deleting $cap (over 1 GB; KEEP=1 keeps it)"; rm -rf "$(dirname "$cap")"; fi
