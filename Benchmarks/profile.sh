@@ -19,7 +19,7 @@ tool=perf
 [ $# -ge 1 ] || { sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 row=$1; frames_override=${2:-}
 [ "$tool" = callgrind ] && frames_override=${frames_override:-1000000}
-case $row in bench|labels|shared|rules-*|conntrack-*|flows-1m|length-*) ;; *) read -r row _ <<<"$(rows_of "$row")" ;; esac
+case $row in bench|decode|labels|shared|rules-*|conntrack-*|flows-1m|length-*) ;; *) read -r row _ <<<"$(rows_of "$row")" ;; esac
 
 build_tools
 row_setup "$row" "$frames_override"
