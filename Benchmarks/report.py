@@ -43,7 +43,8 @@ def cmd_machine(o):
     cpu = next((l.split(":", 1)[1].strip() for l in sh("lscpu").splitlines() if l.startswith("Model name")),
                platform.processor())
     mem = next((int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal")), 0)
-    commit = sh("git", "rev-parse", "--short", "HEAD")
+    # The last commit that changed what the binary is built from (the suite's own commits do not).
+    commit = sh("git", "log", "-1", "--format=%h", "--", "Sources", "Package.swift", "Package.resolved")
     dirty = " (with uncommitted changes)" if sh("git", "status", "--porcelain", "--", "Sources", "Package.swift") else ""
     swift = sh("swift", "--version").splitlines()
     record = {"machine": True, "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),

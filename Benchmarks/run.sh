@@ -61,9 +61,9 @@ measure_row() {
     local t=Traces/ssh-session-continues-after-revoke status=0
     "$bin" analyze "$t/capture.pcap" "$t/capture.pcap" --policy "$t/scenario.yaml" --format json \
       >"$work/multi.out" 2>"$work/multi.err" || status=$?
-    local msg; msg=$(head -1 "$work/multi.err" | cut -c1-120)
+    local msg; msg=$(sed -n "1{s/.*error: //; s/ '.*//; p}" "$work/multi.err" | cut -c1-60)
     if [ "$status" = 0 ]; then note="accepted: two captures in one run; not measured by this suite yet"
-    else note="not supported: analyze takes one capture (exit $status: $msg)"; fi
+    else note="not supported: analyze takes one capture (a second one: exit $status, \"$msg\")"; fi
     python3 "$bench/report.py" add "$results" --row multi --note "$note"
     return
   fi
@@ -81,7 +81,7 @@ measure_row() {
     /usr/bin/time -f '%M %U %S' -o "$work/rss" "$bin" analyze "$cap" "${args[@]}" "${extra[@]}" --format json \
       >"$work/summary.json" 2>"$work/err" || { cat "$work/err" >&2; die "$row: sgreplay analyze failed"; }
     sg_s+=("$(since "$t")"); read -r kb user sys < <(tail -1 "$work/rss"); sg_kb+=("$kb")
-    sg_cpu+=("$(python3 -c "import sys; print(float(sys.argv[1]) + float(sys.argv[2]))" "$user" "$sys")")
+    sg_cpu+=("$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys")")
     [ -z "$labels_file" ] || { labels_bytes=$(stat -c %s "$labels_file"); rm -f "$labels_file"; }
     say "   run $i: loop ${loop_s[-1]} s, sgreplay ${sg_s[-1]} s (CPU ${sg_cpu[-1]} s), ${sg_kb[-1]} KB"
   done
