@@ -161,20 +161,14 @@ def cmd_render(o):
     head = (f"{m.get('date', '?')} · {m.get('nproc', '?')} cores · {m.get('cpu', '?')} · "
             f"{m.get('memory_gb', '?')} GB · Linux {m.get('kernel', '?')} · {m.get('swift', '?')} · "
             f"libpcap {m.get('libpcap', '?')} · sgreplay {m.get('commit', '?')} (release)")
-    idle = ("idle at the start (load " + " ".join(m.get("load", [])) + ")") if not m.get("busy") else \
-        f"NOT idle at the start: {m['busy']} running (load {' '.join(m.get('load', []))})"
-
-    # Text table.
-    widths = [max(len(h), *(len(row[i]) for row in table)) if table else len(h) for i, h in enumerate(header)]
-    print(head)
-    print(idle)
-    print()
-    print("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
-    for row in table:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
-    print()
-    for what, value, verdict in targets:
-        print(f"  {verdict:12} {what}: {value}")
+    load = " ".join(m.get("load", []))
+    busy_rows = [name for name, r in rows.items() if r.get("busy")]
+    if m.get("busy"):
+        idle = f"NOT idle at the start: {m['busy']} running (load {load})"
+    elif busy_rows:
+        idle = f"idle at the start (load {load}), but busy during {', '.join(busy_rows)}"
+    else:
+        idle = f"idle at the start (load {load}) and no fuzzer or Swift build ran before or after any row"
 
     md = ["# Benchmark results", "",
           f"Produced by `{o.command}` (see [README.md](README.md) for the method).", "",
@@ -190,6 +184,18 @@ def cmd_render(o):
            for name in d]
     with open(o.markdown, "w") as f:
         f.write("\n".join(md) + "\n")
+    # Text table.
+    widths = [max(len(h), *(len(row[i]) for row in table)) if table else len(h) for i, h in enumerate(header)]
+    print(head)
+    print(idle)
+    print()
+    print("  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip())
+    for row in table:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+    print()
+    for what, value, verdict in targets:
+        print(f"  {verdict:12} {what}: {value}")
+
     print(f"\n(written to {o.markdown})")
 
 
