@@ -62,11 +62,15 @@ extension Timestamp {
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = Timestamp.civil(fromDays: days)
         func put(_ value: Int64, width: Int) {
-            var digits = [UInt8](repeating: 48, count: width)
+            // Most significant digit first, without a temporary array (this runs for every label).
+            var divisor: Int64 = 1
+            for _ in 1..<width { divisor &*= 10 }
             var v = value
-            var i = width - 1
-            while i >= 0 { digits[i] = UInt8(48 + v % 10); v /= 10; i -= 1 }
-            out.append(contentsOf: digits)
+            while divisor > 0 {
+                out.append(UInt8(48 + (v / divisor) % 10))
+                v %= divisor
+                divisor /= 10
+            }
         }
         if y < 0 || y > 9999 {
             // Outside RFC 3339's four-digit years: write the year as it is rather than wrap.

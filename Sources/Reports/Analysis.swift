@@ -142,7 +142,10 @@ public struct Analysis {
         // computing it here, not in an autoclosure, keeps the engine from being copied per frame.
         var created: Timestamp? = nil
         var rule: String? = nil
-        if judgement.verdict == .allowedByTracking, let entry = judgement.entry {
+        if judgement.verdict == .allowedByTracking, let entry = judgement.entry, let flow = judgement.flow,
+            !summary.knowsTrackingFlow(flow, period: judgement.editsApplied)
+        {
+            // Once per flow and period: the text is built only when the flow first appears.
             created = engine.entryCreated(judgement)
             rule = engine.ruleText(entry.rule)
         }

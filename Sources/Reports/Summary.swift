@@ -264,6 +264,12 @@ public struct Summary: Sendable {
         }
     }
 
+    /// Whether the flow is already listed among period `period`'s tracking-only flows (or the list is full).
+    public func knowsTrackingFlow(_ flow: FlowKey, period: Int) -> Bool {
+        guard period < periods.count else { return false }
+        return periods[period].trackingFlows[flow] != nil || periods[period].trackingFlows.count >= Summary.flowLimit
+    }
+
     /// Takes the engine's figures at the end of the run.
     public mutating func finish(_ engine: Engine) {
         edits = engine.appliedEdits.map { applied in

@@ -27,6 +27,14 @@ struct CompiledPolicy: Sendable {
         var icmpCode: Int16
         var cidr: CIDR
         var restrictsPorts: Bool
+        /// The block as precomputed masks: the NACL is walked for every packet crossing the subnet.
+        var maskHigh: UInt64 = 0
+        var maskLow: UInt64 = 0
+
+        @inline(__always)
+        func contains(_ a: IPAddress) -> Bool {
+            a.version == cidr.network.version && a.high & maskHigh == cidr.network.high && a.low & maskLow == cidr.network.low
+        }
     }
 
     init(_ policy: Policy, registry: inout RuleRegistry, options: EngineOptions) {
@@ -111,7 +119,7 @@ struct CompiledPolicy: Sendable {
         let table = acl[(direction == .inbound ? 0 : 2) + (q.peer.isIPv4 ? 0 : 1)]
         for e in table {
             if e.ipProtocol >= 0 && UInt8(e.ipProtocol) != q.ipProtocol { continue }
-            if !e.cidr.contains(q.peer) { continue }
+            if !e.contains(q.peer) { continue }
             if e.restrictsPorts {
                 if q.protocolOnly || !q.hasPort || !e.ports.contains(q.port) { continue }
             }
@@ -133,6 +141,7 @@ extension CompiledPolicy.ACLEntry {
         ipProtocol = entry.traffic.protocolNumber.map { Int16($0) } ?? -1
         ports = RuleClassifier.ports(of: entry.traffic)
         restrictsPorts = !ports.isAll
+        (maskHigh, maskLow) = CIDR.mask(prefixLength: Int(entry.cidr.prefixLength), version: entry.cidr.version)
         switch entry.traffic {
         case .icmp(let tc), .icmpv6(let tc):
             icmpType = tc.type.map { Int16($0) } ?? -1
