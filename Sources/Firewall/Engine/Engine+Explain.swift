@@ -80,7 +80,7 @@ extension Engine {
 
     /// "sg-web/sgr-ssh inbound tcp 22 from 203.0.113.1/32"
     public func ruleText(_ index: Int32) -> String {
-        registry[index]?.description ?? "a rule"
+        registry.text(index) ?? "a rule"
     }
 
     private func entryOrigin(_ e: EntrySnapshot, _ j: Judgement) -> String {

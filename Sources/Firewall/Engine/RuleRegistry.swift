@@ -3,6 +3,8 @@
 /// (same group, id and permission).
 public struct RuleRegistry: Sendable {
     public private(set) var rules: [SecurityGroupRule] = []
+    /// Each rule's description, built once: labels name a rule for every frame.
+    public private(set) var texts: [String] = []
     private var indexes: [String: Int32] = [:]
 
     public init() {}
@@ -13,8 +15,14 @@ public struct RuleRegistry: Sendable {
         if let i = indexes[key] { return i }
         let i = Int32(rules.count)
         rules.append(rule)
+        texts.append(rule.description)
         indexes[key] = i
         return i
+    }
+
+    /// The description of the rule at `index`, or nil.
+    public func text(_ index: Int32) -> String? {
+        index >= 0 && Int(index) < texts.count ? texts[Int(index)] : nil
     }
 
     public subscript(index: Int32) -> SecurityGroupRule? {
