@@ -23,8 +23,9 @@ enum Replay {
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
         let annotateFile = try annotatePath.map { try OutputFile(path: $0) }
         // Standard input can be read once: spool it when a first pass is needed.
-        let spool = try Spool(path: path, needed: loaded.policy.instance.addresses.isEmpty
-            || (engineOptions.assumeEstablished != .none && (engineOptions.conntrackMax ?? loaded.policy.tracking.conntrackMax) != nil))
+        let spool = try Spool(
+            path: path,
+            needed: loaded.policy.instance.addresses.isEmpty || Engine.needsFirstPass(engineOptions, loaded.policy))
         defer { spool.remove() }
         let capturePath = spool.path
 

@@ -125,23 +125,19 @@ public struct Engine: Sendable {
         if time > now { now = time }
         var batchStarted = false
         while nextEdit < edits.count, editTimes[nextEdit] <= now {
-            let edit = edits[nextEdit]
             let at = editTimes[nextEdit]
             expire(upTo: at)
             if !batchStarted {
                 beforeEdits = compiled
                 batchStarted = true
             }
-            let warnings = policy.apply(edit.edit)
-            compiled = CompiledPolicy(policy, registry: &registry, options: options)
+            applyNextEdit(frame: currentFrame)
             let newTimeouts = TimeoutTable(Engine.timeouts(policy, options))
             if newTimeouts != timeouts {
                 timeouts = newTimeouts
                 table.rescheduleAll(timeouts)
                 expire(upTo: at)
             }
-            appliedEdits.append(AppliedEdit(edit: edit, time: Timestamp(nanoseconds: at), frame: currentFrame, warnings: warnings))
-            nextEdit += 1
         }
         while nextReset < options.connectionResets.count, options.connectionResets[nextReset].time.nanoseconds <= now {
             expire(upTo: options.connectionResets[nextReset].time.nanoseconds)
@@ -173,17 +169,21 @@ public struct Engine: Sendable {
 
     /// Applies the edits left after the last frame (for the report) and returns the final state.
     public mutating func finish() {
-        guard let start = captureStart else { return }
+        guard captureStart != nil else { return }
         currentFrame = 0
-        while nextEdit < edits.count {
-            let edit = edits[nextEdit]
-            let at = edit.time.resolved(firstFrame: Timestamp(nanoseconds: start)).nanoseconds
-            let warnings = policy.apply(edit.edit)
-            compiled = CompiledPolicy(policy, registry: &registry, options: options)
-            appliedEdits.append(AppliedEdit(edit: edit, time: Timestamp(nanoseconds: at), frame: 0, warnings: warnings))
-            nextEdit += 1
-        }
+        while nextEdit < edits.count { applyNextEdit(frame: 0) }
         statistics.liveEntries = table.count
+    }
+
+    /// Applies the next timeline edit to the policy, recompiles it, and records the edit with the
+    /// first frame judged under it (0: none).
+    private mutating func applyNextEdit(frame: Int) {
+        let edit = edits[nextEdit]
+        let warnings = policy.apply(edit.edit)
+        compiled = CompiledPolicy(policy, registry: &registry, options: options)
+        appliedEdits.append(
+            AppliedEdit(edit: edit, time: Timestamp(nanoseconds: editTimes[nextEdit]), frame: frame, warnings: warnings))
+        nextEdit += 1
     }
 
     // MARK: Judging
@@ -628,6 +628,11 @@ public struct Engine: Sendable {
         options.assumeEstablished != .none && conntrackMax != nil
     }
 
+    /// The same, before an engine exists (to know whether standard input must be spooled).
+    public static func needsFirstPass(_ options: EngineOptions, _ policy: Policy) -> Bool {
+        options.assumeEstablished != .none && (options.conntrackMax ?? policy.tracking.conntrackMax) != nil
+    }
+
     /// Whether a first pass changes anything at all. Without an allowance, it matters only for an ICMP
     /// error or a later fragment that refers to a flow before the flow's own first captured packet;
     /// the single pass otherwise creates assumed entries exactly when their first packet comes.
@@ -646,16 +651,10 @@ public struct Engine: Sendable {
         let instance = dstMine ? p.dst : p.src, peer = dstMine ? p.src : p.dst
         let flow = Engine.key(p, direction: direction, instance: instance, peer: peer)
         guard seen.insert(flow) else { return }
-        // Entries all start at the first frame; those whose timer ran out before the flow's first
-        // packet still held a slot until then, so they are created here and expire in the replay.
-        guard Engine.qualifiesAsPreexisting(p, options.assumeEstablished), let start = captureStart else { return }
-        let rule = initial.firstMatch(direction, Engine.query(p, peer: peer))
-        guard rule >= 0, Engine.isTracked(p, direction: direction, peer: peer, under: initial) else { return }
-        let entry = Connection(preexisting: flow, packet: p, direction: direction, since: start, rule: rule)
-        if let max = conntrackMax, table.count >= max { return }
-        table.insert(entry, created: start, expiry: timeouts.expiry(of: entry))
-        statistics.preexistingEntries += 1
-        noteInsertion()
+        // Entries all start at the first frame (the clock stays there during this pass); those whose
+        // timer runs out before the flow's first packet still hold a slot until then, so they are
+        // created here and expire in the replay.
+        _ = assumePreexisting(p, flow: flow, direction: direction, peer: peer)
     }
 
     /// Ends the first pass: the replay proper starts from the first frame again.
