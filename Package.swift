@@ -25,7 +25,7 @@ let package = Package(
         .target(name: "Packets"),
         // ② capture files in (through libpcap) and out (pcapng, in pure Swift).
         .target(name: "Capture", dependencies: ["CPcap", "Packets"]),
-        // A prefetch hint for the tracking table (Swift has no intrinsic for it).
+        // A prefetch hint for the tracking table and a spin-wait pause (Swift has no intrinsics for them).
         .target(name: "CPrefetch"),
         // ③ policy, timeline, tracking and the engine that gives each frame its verdict.
         .target(name: "Firewall", dependencies: ["Packets", "CPrefetch"]),
@@ -38,7 +38,7 @@ let package = Package(
             name: "PolicyFiles",
             dependencies: ["Firewall", "Packets", "CZlib", .product(name: "Yams", package: "Yams")]),
         // ④ per-frame labels, the annotated pcapng and the run summary.
-        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall"]),
+        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall", "CPrefetch"]),
         // The command line: a thin dispatcher over the modules above.
         .executableTarget(
             name: "sgreplay",

@@ -24,6 +24,8 @@ public final class CaptureReader {
     public let dltName: String
     public let snapshotLength: Int
     private let handle: OpaquePointer
+    /// The FILE's buffer (`sgreplay_prepare_capture_file`), freed after the FILE is closed.
+    private var fileBuffer: UnsafeMutableRawPointer? = nil
     /// Set from a signal handler to stop at the next frame.
     private var stopRequested = false
     /// Whether libpcap gave up on a multi-interface pcapng and `PcapngReader` read the rest.
@@ -48,13 +50,27 @@ public final class CaptureReader {
             }
         }
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        guard
-            let handle = pcap_open_offline_with_tstamp_precision(
-                path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
-        else {
+        // A file is opened here, so that its FILE gets a large buffer and no locking (see the shim);
+        // standard input is left to libpcap.
+        var file: UnsafeMutablePointer<FILE>? = nil
+        var buffer: UnsafeMutableRawPointer? = nil
+        if path != "-" {
+            guard let opened = fopen(path, "rb") else {
+                throw CaptureError(path: path, message: String(cString: strerror(errno)).lowercased())
+            }
+            file = opened
+            buffer = sgreplay_prepare_capture_file(opened)
+        }
+        let opened = file.map { pcap_fopen_offline_with_tstamp_precision($0, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) }
+            ?? pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
+        guard let handle = opened else {
+            // libpcap closes the FILE only once it has taken it.
+            if let file { fclose(file) }
+            free(buffer)
             throw CaptureError(path: path, message: CaptureReader.describeOpenFailure(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         self.handle = handle
+        fileBuffer = buffer
         dlt = pcap_datalink(handle)
         dltName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "unknown"
         linkType = LinkType(dlt: dlt)
@@ -70,7 +86,10 @@ public final class CaptureReader {
         }
     }
 
-    deinit { pcap_close(handle) }
+    deinit {
+        pcap_close(handle)  // closes the FILE too
+        free(fileBuffer)
+    }
 
     /// How a read loop ended.
     public enum End: Sendable {

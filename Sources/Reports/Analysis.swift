@@ -40,6 +40,8 @@ public struct Analysis {
         var time = Timestamp(nanoseconds: 0)
         var wireLength = 0
         var isPacket = true
+        /// Filled ahead of judging by `PipelinedAnalysis`'s reading thread.
+        var classification = Classification()
     }
 
     /// The waiting frames, in memory that is read and written in place: going through an array
@@ -75,11 +77,7 @@ public struct Analysis {
     /// A frame that holds no packet at all: counted and labelled in its place.
     public mutating func processNonPacket(frame: Int, time: Timestamp) {
         let i = nextSlot()
-        pending.base[i].packet = DecodedPacket()
-        pending.base[i].frame = frame
-        pending.base[i].time = time
-        pending.base[i].wireLength = 0
-        pending.base[i].isPacket = false
+        Analysis.nonPacket(frame: frame, time: time, into: pending.base + i)
         annotation?.keepNonPacket(slot: i)
     }
 
@@ -94,15 +92,36 @@ public struct Analysis {
     public mutating func process(
         frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType, linkTypeNumber: Int32? = nil
     ) {
-        if linkType != decoder.linkType { decoder.linkType = linkType }
         let i = nextSlot()
         annotation?.keep(slot: i, bytes: bytes, linkTypeNumber: linkTypeNumber ?? linkType.dlt)
-        decoder.decode(bytes, wireLength: wireLength, into: &pending.base[i].packet)
-        pending.base[i].frame = frame
-        pending.base[i].time = time
-        pending.base[i].wireLength = wireLength
-        pending.base[i].isPacket = true
-        engine.prefetch(pending.base[i].packet)
+        Analysis.decode(
+            &decoder, frame: frame, time: time, bytes: bytes, wireLength: wireLength, linkType: linkType,
+            into: pending.base + i)
+        engine.prefetch(&pending.base[i].packet)
+    }
+
+    /// The reading half of a frame's step: decodes it into a waiting slot. Needs neither the engine
+    /// nor the summary, so it can run on another thread than judging (`PipelinedAnalysis`).
+    @inline(__always)
+    static func decode(
+        _ decoder: inout Decoder, frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType,
+        into slot: UnsafeMutablePointer<Pending>
+    ) {
+        if linkType != decoder.linkType { decoder.linkType = linkType }
+        decoder.decode(bytes, wireLength: wireLength, into: &slot.pointee.packet)
+        slot.pointee.frame = frame
+        slot.pointee.time = time
+        slot.pointee.wireLength = wireLength
+        slot.pointee.isPacket = true
+    }
+
+    /// A frame that holds no packet, in a waiting slot.
+    static func nonPacket(frame: Int, time: Timestamp, into slot: UnsafeMutablePointer<Pending>) {
+        slot.pointee.packet = DecodedPacket()
+        slot.pointee.frame = frame
+        slot.pointee.time = time
+        slot.pointee.wireLength = 0
+        slot.pointee.isPacket = false
     }
 
     /// The slot for a new frame, judging the oldest waiting one first when all are taken.
@@ -117,14 +136,21 @@ public struct Analysis {
         let i = oldest
         oldest = (oldest + 1) % Analysis.lag
         waiting -= 1
-        let frame = pending.base[i].frame, time = pending.base[i].time
-        guard pending.base[i].isPacket else {
+        judge(pending.base + i, annotationSlot: i, classified: false)
+    }
+
+    /// The judging half of a frame's step: judge → count → label (and annotate: the frame's bytes
+    /// are in `annotation`'s slot `annotationSlot`).
+    /// `classified`: whether the slot's classification was made (by a `RuleClock`).
+    mutating func judge(_ slot: UnsafeMutablePointer<Pending>, annotationSlot i: Int, classified: Bool) {
+        let frame = slot.pointee.frame, time = slot.pointee.time
+        guard slot.pointee.isPacket else {
             engine.observe(frame: frame, time: time)
             summary.count(.skipped, time: nil)
             summary.nonPackets += 1
             labels?.write(
                 frame: frame, time: time, verdict: .skipped, direction: nil, flow: nil,
-                reason: Analysis.customBlockReason, packet: pending.base[i].packet)
+                reason: Analysis.customBlockReason, packet: slot.pointee.packet)
             annotation?.writeNonPacket(slot: i, time: time, reason: Analysis.customBlockReason)
             return
         }
@@ -132,9 +158,13 @@ public struct Analysis {
         if explaining { engine.advanceClock(to: time, frame: frame) }
         // One copy into a local constant, passed by reference from then on (an element read through
         // the ring's pointer, or a stored property, would be copied again for every call).
-        let current = pending.base[i].packet
+        let current = slot.pointee.packet
         let steps = explaining ? engine.steps(for: current, time: time) : []
-        engine.judge(current, frame: frame, time: time, into: &judgement)
+        if classified {
+            engine.judge(current, frame: frame, time: time, classified: &slot.pointee.classification, into: &judgement)
+        } else {
+            engine.judge(current, frame: frame, time: time, into: &judgement)
+        }
         if explaining || explainFlow != nil {
             explain(frame: frame, time: time, steps: steps, packet: current, explaining: explaining)
         }
@@ -150,7 +180,7 @@ public struct Analysis {
             rule = engine.ruleText(entry.rule)
         }
         summary.record(
-            judgement, packet: current, frame: frame, time: time, wireLength: pending.base[i].wireLength,
+            judgement, packet: current, frame: frame, time: time, wireLength: slot.pointee.wireLength,
             liveEntries: engine.liveAfterLastFrame, entryCreated: created, entryRule: rule)
         if labels != nil || annotation != nil {
             let packet = current
@@ -161,7 +191,7 @@ public struct Analysis {
                 flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: packet),
                 reason: reason, packet: packet, timingAmbiguous: judgement.timingAmbiguous)
             annotation?.write(
-                slot: i, time: time, wireLength: pending.base[i].wireLength, verdict: judgement.verdict, reason: reason,
+                slot: i, time: time, wireLength: slot.pointee.wireLength, verdict: judgement.verdict, reason: reason,
                 timingAmbiguous: judgement.timingAmbiguous)
         }
     }

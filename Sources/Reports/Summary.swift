@@ -108,6 +108,22 @@ public struct Summary: Sendable {
         public var entry: String
         public var state = ""
         public var expires = Timestamp(nanoseconds: 0)
+
+        mutating func count(packetOf bytes: Int, frame: Int, time: Timestamp, entry: EntrySnapshot?) {
+            packets += 1
+            self.bytes += bytes
+            lastFrame = frame
+            lastTime = time
+            if let entry {
+                // The state's text is looked up when the report is written, not per packet.
+                if entry.state != lastState {
+                    lastState = entry.state
+                    state = entry.state.label
+                }
+                expires = entry.expires
+            }
+        }
+        var lastState: Connection.State? = nil
     }
 
     public struct EditInfo: Sendable {
@@ -142,33 +158,61 @@ public struct Summary: Sendable {
         /// Bucket width in nanoseconds.
         public var width: Int64 = 1_000_000_000
         /// Per bucket: counts per verdict (Verdict.rawValue order), then peak live entries.
-        public var buckets: [[Int]] = []
+        public var buckets: [[Int]] {
+            get { stride(from: 0, to: cells.count, by: 6).map { Array(cells[$0..<$0 + 6]) } }
+            set {
+                cells = newValue.flatMap { $0 }
+                bucketEnd = .min
+            }
+        }
+        /// The same, six numbers a bucket in one array (no array per bucket to look through per frame).
+        private var cells: [Int] = []
+        /// The current bucket and its time range: frames within it need no division.
+        private var bucketIndex = 0
+        private var bucketStart: Int64 = .max
+        private var bucketEnd: Int64 = .min
 
         mutating func add(_ verdict: Verdict, at time: Int64, liveEntries: Int) {
-            if start == nil { start = time }
-            var index = Int((time &- start!) / width)
-            if index < 0 { index = 0 }
-            while index >= TimeSeries.maximumBuckets {
-                // Merge neighbouring buckets: twice the width, half the count.
-                var merged: [[Int]] = []
-                var i = 0
-                while i < buckets.count {
-                    var a = buckets[i]
-                    if i + 1 < buckets.count {
-                        let b = buckets[i + 1]
-                        for k in 0..<5 { a[k] += b[k] }
-                        a[5] = max(a[5], b[5])
+            let start: Int64
+            if let s = self.start { start = s } else { start = time; self.start = time }
+            var index: Int
+            if time >= bucketStart && time < bucketEnd {
+                index = bucketIndex
+            } else {
+                index = Int((time &- start) / width)
+                if index < 0 { index = 0 }
+                while index >= TimeSeries.maximumBuckets {
+                    // Merge neighbouring buckets: twice the width, half the count.
+                    var merged: [Int] = []
+                    merged.reserveCapacity(cells.count / 2 + 6)
+                    var i = 0
+                    while i < cells.count {
+                        var a = Array(cells[i..<i + 6])
+                        if i + 6 < cells.count {
+                            for k in 0..<5 { a[k] += cells[i + 6 + k] }
+                            a[5] = max(a[5], cells[i + 11])
+                        }
+                        merged += a
+                        i += 12
                     }
-                    merged.append(a)
-                    i += 2
+                    cells = merged
+                    width *= 2
+                    index = Int((time &- start) / width)
                 }
-                buckets = merged
-                width *= 2
-                index = Int((time &- start!) / width)
+                while cells.count <= index * 6 + 5 { cells += [0, 0, 0, 0, 0, 0] }
+                bucketIndex = index
+                let (offset, o1) = Int64(index).multipliedReportingOverflow(by: width)
+                let (first, o2) = start.addingReportingOverflow(offset)
+                let (end, o3) = first.addingReportingOverflow(width)
+                if o1 || o2 || o3 {
+                    (bucketStart, bucketEnd) = (.max, .min)
+                } else {
+                    (bucketStart, bucketEnd) = (first, end)
+                }
             }
-            while buckets.count <= index { buckets.append([0, 0, 0, 0, 0, 0]) }
-            buckets[index][Int(verdict.rawValue)] += 1
-            if liveEntries > buckets[index][5] { buckets[index][5] = liveEntries }
+            let base = index * 6
+            cells[base + Int(verdict.rawValue)] += 1
+            if liveEntries > cells[base + 5] { cells[base + 5] = liveEntries }
         }
     }
 
@@ -237,7 +281,9 @@ public struct Summary: Sendable {
         entryCreated: () -> Timestamp?, entryRule: () -> String?
     ) {
         let i = j.editsApplied
-        if periods[i].trackingFlows[flow] == nil {
+        // One lookup per packet: the flow's figures are updated in place through their index.
+        var index = periods[i].trackingFlows.index(forKey: flow)
+        if index == nil {
             guard periods[i].trackingFlows.count < Summary.flowLimit else {
                 periods[i].moreTrackingFlows += 1
                 return
@@ -253,21 +299,16 @@ public struct Summary: Sendable {
             }
             periods[i].trackingFlows[flow] = FlowFigures(
                 flow: FlowText(j, packet: p).description, firstFrame: frame, firstTime: time, entry: origin)
+            index = periods[i].trackingFlows.index(forKey: flow)
         }
-        periods[i].trackingFlows[flow]!.packets += 1
-        periods[i].trackingFlows[flow]!.bytes += bytes
-        periods[i].trackingFlows[flow]!.lastFrame = frame
-        periods[i].trackingFlows[flow]!.lastTime = time
-        if let e = j.entry {
-            periods[i].trackingFlows[flow]!.state = e.state.label
-            periods[i].trackingFlows[flow]!.expires = e.expires
-        }
+        periods[i].trackingFlows.values[index!].count(packetOf: bytes, frame: frame, time: time, entry: j.entry)
     }
 
     /// Whether the flow is already listed among period `period`'s tracking-only flows (or the list is full).
-    public func knowsTrackingFlow(_ flow: FlowKey, period: Int) -> Bool {
+    // Mutating only so that the capture loop, itself mutating, calls it without copying the summary.
+    public mutating func knowsTrackingFlow(_ flow: FlowKey, period: Int) -> Bool {
         guard period < periods.count else { return false }
-        return periods[period].trackingFlows[flow] != nil || periods[period].trackingFlows.count >= Summary.flowLimit
+        return periods[period].trackingFlows.count >= Summary.flowLimit || periods[period].trackingFlows[flow] != nil
     }
 
     /// Takes the engine's figures at the end of the run.

@@ -69,18 +69,39 @@ enum Replay {
 
         var framesRead = 0
         var progress = Progress(capture: capturePath, label: quiet ? "checking a remedy: " : "", quiet: false)
-        let end = reader.forEachPacket { record, bytes in
-            framesRead = record.number
-            progress.frame(record.number, bytesRead: reader.bytesRead)
-            guard record.isPacket else {
-                analysis.processNonPacket(
-                    frame: record.number, time: record.timestamp, block: bytes, blockType: record.customBlockType)
-                return
+        // Two threads (reading and decoding on this one, judging on another) unless a frame's bytes
+        // must outlive its read (the annotated copy) or the run stops at a frame (explain).
+        let pipeline = annotateFile == nil && explain.frames.isEmpty && explain.flow == nil
+            && PipelinedAnalysis.isWorthwhile ? PipelinedAnalysis(analysis) : nil
+        let end: CaptureReader.End
+        if let pipeline {
+            end = reader.forEachPacket { record, bytes in
+                framesRead = record.number
+                progress.frame(record.number, bytesRead: reader.bytesRead)
+                guard record.isPacket else {
+                    pipeline.processNonPacket(frame: record.number, time: record.timestamp)
+                    return
+                }
+                pipeline.process(
+                    frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
+                    linkType: record.linkType)
             }
-            analysis.process(
-                frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
-                linkType: record.linkType, linkTypeNumber: record.linkTypeNumber)
-            if let lastNeeded, record.number >= lastNeeded { reader.stop() }
+            analysis = pipeline.finish()
+        } else {
+            end = reader.forEachPacket { record, bytes in
+                framesRead = record.number
+                progress.frame(record.number, bytesRead: reader.bytesRead)
+                guard record.isPacket else {
+                    analysis.processNonPacket(
+                        frame: record.number, time: record.timestamp, block: bytes, blockType: record.customBlockType)
+                    return
+                }
+                analysis.process(
+                    frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
+                    linkType: record.linkType, linkTypeNumber: record.linkTypeNumber)
+                if let lastNeeded, record.number >= lastNeeded { reader.stop() }
+            }
+            analysis.finish()
         }
         if case .stopped = end, Interrupt.requested {
             progress.finish()
@@ -92,7 +113,6 @@ enum Replay {
         if case .error(let error) = end {
             analysis.summary.captureError = error.description.replacingOccurrences(of: capturePath, with: path == "-" ? "standard input" : path)
         }
-        analysis.finish()
         try labelsFile?.commit()
         try annotateFile?.commit()
         return Result(summary: analysis.summary, explanations: analysis.explanations)

@@ -23,15 +23,23 @@ public var packageRoot: URL {
     URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 }
 
-public func runSgreplay(_ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CommandResult {
-    try runProgram(productsDirectory.appendingPathComponent("sgreplay"), arguments, in: directory, stdin: stdin)
+/// `environment`: variables added to this process's own (e.g. `SGREPLAY_PIPELINE=0`).
+public func runSgreplay(
+    _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil, environment: [String: String] = [:]
+) throws -> CommandResult {
+    try runProgram(productsDirectory.appendingPathComponent("sgreplay"), arguments, in: directory, stdin: stdin, environment: environment)
 }
 
 /// Runs any program (tshark, script) the same way.
-public func runProgram(_ executable: URL, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil) throws -> CommandResult {
+public func runProgram(
+    _ executable: URL, _ arguments: [String], in directory: URL? = nil, stdin: Data? = nil, environment: [String: String] = [:]
+) throws -> CommandResult {
     let process = Process()
     process.executableURL = executable
     process.arguments = arguments
+    if !environment.isEmpty {
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    }
     if let directory { process.currentDirectoryURL = directory }
     let out = Pipe(), err = Pipe()
     process.standardOutput = out

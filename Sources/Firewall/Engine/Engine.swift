@@ -200,12 +200,41 @@ public struct Engine: Sendable {
     public mutating func judge(_ p: DecodedPacket, frame: Int, time: Timestamp, into j: inout Judgement) {
         currentFrame = frame
         advance(to: time.nanoseconds)
+        var c = Classification()
+        Engine.classify(p, compiled, initial: initial, editsApplied: nextEdit, into: &c)
+        judgeClassified(p, frame: frame, time: time, &c, into: &j)
+    }
+
+    /// Judges one frame that a `RuleClock` has already classified (on another thread): only the
+    /// tracking table's part is left. The same judgement as `judge(_:frame:time:into:)`.
+    // `c` is inout only to be passed by address (it lives in the pipeline's ring).
+    public mutating func judge(
+        _ p: DecodedPacket, frame: Int, time: Timestamp, classified c: inout Classification, into j: inout Judgement
+    ) {
+        currentFrame = frame
+        advance(to: time.nanoseconds)
+        if c.editsApplied != nextEdit {
+            Engine.classify(p, compiled, initial: initial, editsApplied: nextEdit, into: &c)
+        }
+        judgeClassified(p, frame: frame, time: time, &c, into: &j)
+    }
+
+    /// Starts loading the table slot of a classified frame's flow (see `prefetch(_:)`).
+    public mutating func prefetch(_ c: inout Classification) {
+        guard c.kind == .flow && c.tracked else { return }
+        c.hash = c.flow.fastHash
+        table.prefetch(hash: c.hash)
+    }
+
+    private mutating func judgeClassified(
+        _ p: DecodedPacket, frame: Int, time: Timestamp, _ c: inout Classification, into j: inout Judgement
+    ) {
         j = Judgement(verdict: .skipped, reason: .notDecoded)
-        judgeAtCurrentTime(p, frame: frame, into: &j)
+        judgeAtCurrentTime(p, frame: frame, &c, into: &j)
         j.editsApplied = nextEdit
         liveAfterLastFrame = table.count
         if !editTimes.isEmpty {
-            j.timingAmbiguous = isNearAnEdit(time.nanoseconds)
+            j.timingAmbiguous = Engine.isNearAnEdit(time.nanoseconds, editTimes, nextEdit, options.editUncertainty.nanoseconds)
             if j.verdict == .dropped, let before = beforeEdits {
                 j.causedByEdit = Engine.wouldPermit(p, before)
             }
@@ -214,8 +243,8 @@ public struct Engine: Sendable {
 
     /// Whether `time` is within `options.editUncertainty` of an edit (either side): AWS applies edits
     /// after a short, undocumented delay, and CloudTrail times have one-second precision.
-    private func isNearAnEdit(_ time: Int64) -> Bool {
-        let window = options.editUncertainty.nanoseconds
+    // Static: calling a non-mutating method from a mutating one copies the whole engine first.
+    private static func isNearAnEdit(_ time: Int64, _ editTimes: [Int64], _ nextEdit: Int, _ window: Int64) -> Bool {
         // Edit times come from the inputs and can be anywhere in Int64's range (a fuzzer found one):
         // a difference that overflows is far, not a trap.
         if nextEdit > 0 {
@@ -244,7 +273,9 @@ public struct Engine: Sendable {
     /// a few frames later finds it in cache. Changes nothing.
     // Mutating on purpose, like `judge`: Swift copies a whole struct to call a non-mutating method
     // on it from a mutating context (the capture loop's), 900 bytes per frame here.
-    public mutating func prefetch(_ p: DecodedPacket) {
+    // `inout` only so that the packet is passed by address: a borrowed parameter read through a
+    // pointer is copied first (217 bytes).
+    public mutating func prefetch(_ p: inout DecodedPacket) {
         guard p.anomaly == nil, p.fragment != .later else { return }
         let dstMine = compiled.owns(p.dst)
         guard dstMine != compiled.owns(p.src) else { return }
@@ -265,17 +296,23 @@ public struct Engine: Sendable {
         advance(to: time.nanoseconds)
     }
 
-    private mutating func judgeAtCurrentTime(_ p: DecodedPacket, frame: Int, into j: inout Judgement) {
-        guard p.anomaly == nil else { return }
-        if Engine.isExempt(p, compiled) { j.reason = .awsExempt; return }
-        let srcMine = compiled.owns(p.src), dstMine = compiled.owns(p.dst)
-        if srcMine == dstMine {
-            j.reason = srcMine ? .bothInstance : .notInstance
+    private mutating func judgeAtCurrentTime(
+        _ p: DecodedPacket, frame: Int, _ c: inout Classification, into j: inout Judgement
+    ) {
+        switch c.kind {
+        case .skipped:
+            j.reason = c.reason
             return
+        case .flow:
+            judgeFlowPacket(p, frame: frame, &c, into: &j)
+            if p.fragment == .first { remember(firstFragment: p, judgement: j) }
+            return
+        case .unclassified:
+            break
         }
-        let direction: Direction = dstMine ? .inbound : .outbound
-        let instance = dstMine ? p.dst : p.src
-        let peer = dstMine ? p.src : p.dst
+        let direction = c.direction
+        let instance = direction == .inbound ? p.dst : p.src
+        let peer = direction == .inbound ? p.src : p.dst
 
         if p.fragment == .later {
             if let first = fragments[FragmentKey(src: p.src, dst: p.dst, ipProtocol: p.ipProtocol, id: p.fragmentID)] {
@@ -288,24 +325,23 @@ public struct Engine: Sendable {
             case IPProtocol.tcp, IPProtocol.udp, IPProtocol.icmp, IPProtocol.icmpv6:
                 j = judgeLaterFragment(p, direction: direction, peer: peer)
             default:
-                judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer, into: &j)
+                var whole = Classification()
+                whole.editsApplied = nextEdit
+                Engine.classifyFlow(p, compiled, initial: initial, direction: direction, instance: instance, peer: peer, into: &whole)
+                judgeFlowPacket(p, frame: frame, &whole, into: &j)
                 j.protocolOnly = true
             }
             return
         }
-
-        if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
-            j = judgeICMPError(p, direction: direction, peer: peer)
-        } else {
-            judgeFlowPacket(p, frame: frame, direction: direction, instance: instance, peer: peer, into: &j)
-        }
+        // An ICMP error (the only other case classification leaves).
+        j = judgeICMPError(p, direction: direction, peer: peer)
         if p.fragment == .first { remember(firstFragment: p, judgement: j) }
     }
 
     // The helpers below are static on purpose: a non-mutating method called from a mutating one
     // makes Swift copy the whole engine (768 bytes) first, several times per frame.
 
-    private static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
+    static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
         if AWSExempt.mayBeService(p.src) || AWSExempt.mayBeService(p.dst) {
             for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
         }
@@ -316,7 +352,7 @@ public struct Engine: Sendable {
         return false
     }
 
-    private static func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
+    static func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
         RuleClassifier.Query(
             ipProtocol: p.ipProtocol, port: p.destinationPort,
             hasPort: p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp),
@@ -324,7 +360,7 @@ public struct Engine: Sendable {
     }
 
     /// The NACL stage, when it applies: nil if it allows, else why it denies.
-    private static func naclDenial(
+    static func naclDenial(
         _ direction: Direction, _ q: RuleClassifier.Query, _ compiled: CompiledPolicy
     ) -> (reason: Judgement.Reason, naclRule: Int32)? {
         guard compiled.naclApplies(peer: q.peer) else { return nil }
@@ -376,46 +412,42 @@ public struct Engine: Sendable {
     }
 
     private mutating func judgeFlowPacket(
-        _ p: DecodedPacket, frame: Int, direction: Direction, instance: IPAddress, peer: IPAddress, into j: inout Judgement
+        _ p: DecodedPacket, frame: Int, _ c: inout Classification, into j: inout Judgement
     ) {
-        let q = Engine.query(p, peer: peer)
-        let flow = Engine.key(p, direction: direction, instance: instance, peer: peer)
-        let rule = compiled.firstMatch(direction, q)
-        let tracked = rule < 0 || Engine.isTracked(p, direction: direction, peer: peer, under: compiled)
+        let direction = c.direction, tracked = c.tracked
+        if c.hash == 0 { c.hash = c.flow.fastHash }
         // Only a tracked packet can use an entry: an untracked one needs no lookup at all.
-        var slot = tracked ? table.find(flow) : nil
+        var slot = tracked ? table.find(c.flow, hash: c.hash) : nil
         // A flow with a live entry has been seen; otherwise this may be its first captured packet.
         // An untracked flow that was untracked under the initial policy too can never have an assumed
         // entry (trackedness holds for the whole flow), so it need not be remembered.
         if slot == nil && !preexistingFromFirstPass && options.assumeEstablished != .none && p.fragment != .later
-            && (tracked || (nextEdit > 0 && Engine.isTracked(p, direction: direction, peer: peer, under: initial)))
-            && seen.insert(flow)
+            && (tracked || c.trackedInitially) && seen.insert(hash: c.hash)
         {
-            slot = assumePreexisting(p, flow: flow, direction: direction, peer: peer)
+            slot = assumePreexisting(p, flow: c.flow, direction: direction, peer: direction == .inbound ? p.src : p.dst)
             if !tracked { slot = nil }
         }
         j.direction = direction
-        j.flow = flow
-        if !endedFlows.isEmpty && direction == .outbound && endedFlows.contains(flow) {
+        j.flow = c.flow
+        if !endedFlows.isEmpty && direction == .outbound && endedFlows.contains(c.flow) {
             j.verdict = .dropped
             j.reason = .noSGRule
             return
         }
         // Inbound: the NACL first; a packet it drops never reaches the security group.
-        if direction == .inbound, let denied = Engine.naclDenial(direction, q, compiled) {
+        if direction == .inbound, c.naclDenies {
             j.verdict = .dropped
-            j.reason = denied.reason
-            j.naclRule = denied.naclRule
+            j.reason = c.naclReason
+            j.naclRule = c.naclRule
             return
         }
-        judgeAtSecurityGroup(p, flow: flow, rule: rule, tracked: tracked, slot: slot, frame: frame, direction: direction, into: &j)
+        judgeAtSecurityGroup(
+            p, flow: c.flow, rule: c.rule, tracked: tracked, slot: slot, frame: frame, direction: direction, into: &j)
         // Outbound: the NACL after the SG, which has already created or refreshed the entry.
-        if direction == .outbound, j.verdict == .allowedByRule || j.verdict == .allowedByTracking,
-            let denied = Engine.naclDenial(direction, q, compiled)
-        {
+        if direction == .outbound, j.verdict == .allowedByRule || j.verdict == .allowedByTracking, c.naclDenies {
             j.verdict = .dropped
-            j.reason = denied.reason
-            j.naclRule = denied.naclRule
+            j.reason = c.naclReason
+            j.naclRule = c.naclRule
         }
     }
 
@@ -680,6 +712,14 @@ public struct Engine: Sendable {
         let c = table[slot]
         guard c.slotState == 1, c.key == flow, Int(c.createdFrame) == e.createdFrame else { return nil }
         return Timestamp(nanoseconds: table.createdTime(slot))
+    }
+
+    /// A `RuleClock` that starts where this engine stands, for classifying frames ahead of it.
+    public func ruleClock() -> RuleClock {
+        RuleClock(
+            policy: policy, compiled: compiled, initial: initial, registry: registry, options: options,
+            timeline: pendingTimeline, edits: edits, editTimes: editTimes, nextEdit: nextEdit,
+            captureStart: captureStart, now: now)
     }
 
     // MARK: In-memory replay (tests)

@@ -83,10 +83,13 @@ struct ConnectionTable: @unchecked Sendable {
     }
 
     /// The slot of the live entry for `key`, if any.
-    func find(_ key: FlowKey) -> Int? {
+    func find(_ key: FlowKey) -> Int? { find(key, hash: key.fastHash) }
+
+    /// The same, with `key.fastHash` already computed.
+    func find(_ key: FlowKey, hash: UInt64) -> Int? {
         let slots = storage.slots
         let mask = self.mask
-        var i = Int(truncatingIfNeeded: key.fastHash) & mask
+        var i = Int(truncatingIfNeeded: hash) & mask
         while true {
             switch slots[i].slotState {
             case 0: return nil
@@ -98,8 +101,11 @@ struct ConnectionTable: @unchecked Sendable {
 
     /// Starts loading the cache line where `key`'s probe begins (a hint; no effect on the table).
     @inline(__always)
-    func prefetch(_ key: FlowKey) {
-        sgreplay_prefetch(storage.slots + (Int(truncatingIfNeeded: key.fastHash) & mask))
+    func prefetch(_ key: FlowKey) { prefetch(hash: key.fastHash) }
+
+    @inline(__always)
+    func prefetch(hash: UInt64) {
+        sgreplay_prefetch(storage.slots + (Int(truncatingIfNeeded: hash) & mask))
     }
 
     subscript(slot: Int) -> Connection {

@@ -37,6 +37,13 @@ public struct FlowKey: Hashable, Sendable {
         version == 4 ? IPAddress(v4: UInt32(truncatingIfNeeded: peerLow)) : IPAddress(v6High: peerHigh, low: peerLow)
     }
 
+    /// Hashing for Swift's own sets and dictionaries (the summary's flow lists, ended flows): one
+    /// word, not the 38 bytes of fields one by one.
+    @inlinable
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(fastHash)
+    }
+
     /// A well-mixed 64-bit hash (xor-multiply rounds); cheaper than SipHash for a hot table.
     @inlinable
     public var fastHash: UInt64 {

@@ -15,8 +15,11 @@ struct FlowSet: Sendable {
     }
 
     /// Adds the flow; returns whether it was new.
-    mutating func insert(_ key: FlowKey) -> Bool {
-        var fingerprint = key.fastHash
+    mutating func insert(_ key: FlowKey) -> Bool { insert(hash: key.fastHash) }
+
+    /// The same, with `key.fastHash` already computed.
+    mutating func insert(hash: UInt64) -> Bool {
+        var fingerprint = hash
         if fingerprint == 0 { fingerprint = 1 }  // 0 marks an empty slot
         var i = Int(truncatingIfNeeded: fingerprint >> 17) & mask
         while true {
