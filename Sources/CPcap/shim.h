@@ -10,7 +10,7 @@
 // uses needs no lock per call. Returns the buffer, which must outlive the FILE (free it after
 // pcap_close), or NULL when the defaults stay.
 static inline void *sgreplay_prepare_capture_file(FILE *file) {
-    enum { size = 1 << 20 };
+    enum { size = 1 << 16 };
     void *buffer = malloc(size);
     if (buffer && setvbuf(file, buffer, _IOFBF, size) != 0) {
         free(buffer);

@@ -109,8 +109,12 @@ public final class PipelinedAnalysis {
         let written = reading.pointee.written
         if written &- reading.pointee.judgedSeen == ring.capacity { waitForRoom() }
         // The slots' cache lines were last in the judging core's cache: ask for them a few frames
-        // early, so that writing a slot does not wait for them.
-        FrameRing.prefetch(ring.slots + ((written &+ FrameRing.prefetchDistance) & ring.mask))
+        // early, so that writing a slot does not wait for them; but only slots already judged, or
+        // the judging core would have to fetch its next frames back.
+        let ahead = written &+ FrameRing.prefetchDistance
+        if ahead &- reading.pointee.judgedSeen < ring.capacity {
+            FrameRing.prefetch(ring.slots + (ahead & ring.mask))
+        }
         return ring.slots + (written & ring.mask)
     }
 
@@ -130,7 +134,9 @@ public final class PipelinedAnalysis {
         while true {
             let judged = ring.judged.load(ordering: .acquiring)
             reading.pointee.judgedSeen = judged
-            if written &- judged < ring.capacity { return }
+            // Resume with room for a batch, not one slot: writing right behind the judging side
+            // would make both cores pass the same cache lines back and forth.
+            if written &- judged <= ring.capacity - ring.resumeRoom { return }
             FrameRing.pause(&spins)
         }
     }
@@ -141,6 +147,8 @@ final class FrameRing: @unchecked Sendable {
     let slots: UnsafeMutablePointer<Analysis.Pending>
     let capacity: Int
     let mask: Int
+    /// Free slots the reading side waits for once the ring is full.
+    let resumeRoom: Int
     /// Frames the reading side has decoded, and frames the judging side is done with.
     let written = Atomic<Int>(0)
     let judged = Atomic<Int>(0)
@@ -154,6 +162,7 @@ final class FrameRing: @unchecked Sendable {
         self.analysis = analysis
         self.capacity = capacity
         mask = capacity - 1
+        resumeRoom = max(1, min(256, capacity / 4))
         slots = .allocate(capacity: capacity)
         slots.initialize(repeating: Analysis.Pending(), count: capacity)
     }
@@ -200,6 +209,7 @@ final class FrameRing: @unchecked Sendable {
 
     /// How far ahead each side asks for the slots it will use next.
     static let prefetchDistance = 6
+
 
     /// Starts loading every cache line of a slot (a hint).
     @inline(__always)
