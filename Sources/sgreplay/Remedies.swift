@@ -8,7 +8,8 @@ enum Remedies {
     /// Replays the capture once per proposal for every edit (or edits at one instant) after which
     /// some flow passed only by tracking, and returns what each proposal would have changed.
     static func evaluate(
-        baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy
+        baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy,
+        progress: Bool = true
     ) throws -> [Summary.Remedy] {
         var remedies: [Summary.Remedy] = []
         for group in baseline.editGroups {
@@ -26,7 +27,8 @@ enum Remedies {
                 var engine = engineOptions
                 proposal.apply(&loaded, &engine)
                 let replay = try Replay.run(
-                    capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true)
+                    capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true,
+                    progress: progress)
                 let after = packets(of: target, in: replay.summary, from: period)
                 let stopped = before.packets - after.packets
                 let dropped = replay.summary.count(of: .dropped) + replay.summary.count(of: .lostConntrackExhausted)
