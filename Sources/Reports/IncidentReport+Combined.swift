@@ -115,6 +115,14 @@ public struct CombinedReport: Sendable {
                         + "\(edit.trackingFlows.reduce(0) { $0 + $1.bytes }) bytes after the edit, over all captures — ")]
                         + flowNames(edit.trackingFlows))
             }
+            for (t, r) in edit.remedies {
+                let names = combined.timelines[t].captures.map { combined.captures[$0].summary.captureName }
+                children.append([
+                    .strong("Would it have stopped them?"),
+                    .text(" To " + r.proposal + (combined.timelines.count > 1 ? " on \(interfaceName(t))" : "") + ": " + r.outcome
+                        + " (checked by replaying \(names.joined(separator: ", ")) with it)."),
+                ])
+            }
             if edit.cutFlows > 0 {
                 children.append([.strong("\(count(edit.cutFlows, "flow")) cut"), .text(": \(count(edit.cutPackets, "packet")) dropped that the policy before the edit let through.")])
             }
@@ -141,7 +149,6 @@ public struct CombinedReport: Sendable {
                 ]))
             }
         }
-        for note in combined.notes { items.append(ListItem(inlines: [.strong("Note:"), .text(" " + note)])) }
         return [.list(items)]
     }
 

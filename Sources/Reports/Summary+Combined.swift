@@ -30,12 +30,19 @@ public struct CombinedSummary: Sendable {
         /// When the captures were matched to interfaces by their addresses: for each capture of
         /// `captures`, the frames that carry one of this interface's addresses.
         public var matchedFrames: [Int]?
+        /// Remedies checked over the whole timeline when it has several captures (`afterEdit`
+        /// indexes the edits of its last capture's summary); a capture alone has them in its summary.
+        public var remedies: [Summary.Remedy]
 
-        public init(interface: String?, addresses: [String], captures: [Int], matchedFrames: [Int]? = nil) {
+        public init(
+            interface: String?, addresses: [String], captures: [Int], matchedFrames: [Int]? = nil,
+            remedies: [Summary.Remedy] = []
+        ) {
             self.interface = interface
             self.addresses = addresses
             self.captures = captures
             self.matchedFrames = matchedFrames
+            self.remedies = remedies
         }
 
         /// "eni-0abc (10.0.0.5)", "10.0.0.5", "the instance".
@@ -49,13 +56,10 @@ public struct CombinedSummary: Sendable {
     /// In the order the captures were given.
     public var captures: [Capture]
     public var timelines: [Timeline]
-    /// Facts about the run as a whole (remedies not checked, …).
-    public var notes: [String] = []
 
-    public init(captures: [Capture], timelines: [Timeline], notes: [String] = []) {
+    public init(captures: [Capture], timelines: [Timeline]) {
         self.captures = captures
         self.timelines = timelines
-        self.notes = notes
     }
 
     var summaries: [Summary] { captures.map(\.summary) }
@@ -132,8 +136,8 @@ public struct CombinedSummary: Sendable {
         public var moreCutFlows = 0
         public var timingAmbiguous = 0
         public var warnings: [String] = []
-        /// Remedies checked over a whole timeline.
-        public var remedies: [Summary.Remedy] = []
+        /// Remedies, each checked by replaying a timeline with it: its index in `timelines`, the remedy.
+        public var remedies: [(timeline: Int, remedy: Summary.Remedy)] = []
 
         var key: EditKey { EditKey(time: time.nanoseconds, description: description, source: source) }
     }
@@ -170,6 +174,9 @@ public struct CombinedSummary: Sendable {
                 var applied = edit
                 if applied.capture == nil && applied.firstFrame > 0 { applied.capture = last.captureName }
                 out[k].applied.append((t, applied.appliedText))
+                // A capture alone on its interface has its remedies in its own summary.
+                let remedies = members.count > 1 ? timeline.remedies : last.remedies
+                out[k].remedies += remedies.filter { $0.afterEdit == i }.map { (t, $0) }
                 Self.add(period: i + 1, of: members, to: &out[k])
             }
         }
@@ -256,7 +263,6 @@ extension CombinedSummary {
         pairs.append(("capture_errors", .array(captures.compactMap { c in
             c.summary.captureError.map { JSON.object([("capture", .string(c.summary.captureName)), ("error", .string($0))]) }
         })))
-        pairs.append(("notes", .array(notes.map { .string($0) })))
         pairs.append(("captures", .array(captures.indices.map(captureJSON))))
         return .object(pairs)
     }
@@ -316,6 +322,16 @@ extension CombinedSummary {
         pairs.append(("blocked_new_flows", .int(edit.blockedFlows)))
         pairs.append(("blocked_packets", .int(edit.blockedPackets)))
         pairs.append(("timing_ambiguous_frames", .int(edit.timingAmbiguous)))
+        pairs.append(("remedies", .array(edit.remedies.map { t, r in
+            .object([
+                ("interface", timelines[t].interface.map { .string($0) } ?? .null),
+                ("captures", .array(timelines[t].captures.map { .string(captures[$0].summary.captureName) })),
+                ("proposal", .string(r.proposal)), ("tracked_packets", .int(r.trackedPackets)),
+                ("stopped_packets", .int(r.stoppedPackets)), ("flows", .int(r.flows)),
+                ("flows_stopped", .int(r.flowsStopped)), ("other_packets_dropped", .int(r.otherDrops)),
+                ("outcome", .string(r.outcome)),
+            ])
+        })))
         pairs.append(("warnings", .array(edit.warnings.map { .string($0) })))
         return .object(pairs)
     }
@@ -403,10 +419,6 @@ extension CombinedSummary {
             lines.append("")
             for (name, error) in errors { lines.append("capture error: \(name): \(error) (the frames before it were analysed)") }
         }
-        if !notes.isEmpty {
-            lines.append("")
-            lines += notes.map { "note: \($0)" }
-        }
         for (i, capture) in captures.enumerated() {
             lines.append("")
             lines.append("")
@@ -436,6 +448,12 @@ extension CombinedSummary {
             lines += flows.prefix(10).map { "      " + Self.flowLine($0) }
             let more = flows.count - min(flows.count, 10) + edit.moreTrackingFlows
             if more > 0 { lines.append("      … and \(more) more flows") }
+        }
+        for t in Set(edit.remedies.map(\.timeline)).sorted() {
+            let names = timelines[t].captures.map { captures[$0].summary.captureName }
+            lines.append("    what would have stopped them" + (timelines.count > 1 ? " on \(timelines[t].interface ?? timelines[t].name)" : "")
+                + " (each checked by replaying \(names.joined(separator: ", ")) with it):")
+            for r in edit.remedies.filter({ $0.timeline == t }).map(\.remedy) { lines.append("      - \(r.proposal): \(r.outcome)") }
         }
         if edit.cutFlows > 0 {
             lines.append("    cut by the edit: \(edit.cutFlows) flow\(edit.cutFlows == 1 ? "" : "s"), \(edit.cutPackets) packets dropped")

@@ -47,3 +47,52 @@ extension Summary {
         exhaustion = own
     }
 }
+
+extension Summary {
+    /// One summary for a whole timeline, from its captures' summaries in replay order: the verdicts,
+    /// and each period's verdicts and flows, added up (flows are keyed by their tracking key, so a
+    /// flow that goes on from one capture to the next is one flow); the edits as the last capture
+    /// lists them (all of the timeline's). Frame numbers in it mix captures: it serves to count, as
+    /// remedies are checked over a timeline, not to show.
+    public static func timeline(_ summaries: [Summary]) -> Summary {
+        guard var out = summaries.last else { return Summary(captureName: "") }
+        out.captureName = summaries.map(\.captureName).joined(separator: ", ")
+        out.frames = summaries.reduce(0) { $0 + $1.frames }
+        out.verdicts = CombinedSummary.sum(summaries.map(\.verdicts))
+        out.ipFrames = summaries.reduce(0) { $0 + $1.ipFrames }
+        out.firstTime = summaries.compactMap(\.firstTime).min()
+        out.lastTime = summaries.compactMap(\.lastTime).max()
+        func merge(_ a: inout [FlowKey: FlowFigures], _ b: [FlowKey: FlowFigures]) {
+            for (key, f) in b {
+                guard var known = a[key] else {
+                    a[key] = f
+                    continue
+                }
+                known.packets += f.packets
+                known.bytes += f.bytes
+                known.lastFrame = f.lastFrame
+                known.lastTime = f.lastTime
+                if !f.state.isEmpty {
+                    known.state = f.state
+                    known.expires = f.expires
+                }
+                a[key] = known
+            }
+        }
+        var periods: [Period] = []
+        for summary in summaries {
+            for (p, period) in summary.periods.enumerated() {
+                while periods.count <= p { periods.append(Period()) }
+                for v in period.verdicts.indices { periods[p].verdicts[v] += period.verdicts[v] }
+                merge(&periods[p].trackingFlows, period.trackingFlows)
+                merge(&periods[p].cutFlows, period.cutFlows)
+                merge(&periods[p].blockedFlows, period.blockedFlows)
+                periods[p].moreTrackingFlows += period.moreTrackingFlows
+                periods[p].moreCutFlows += period.moreCutFlows
+                periods[p].timingAmbiguous += period.timingAmbiguous
+            }
+        }
+        out.periods = periods
+        return out
+    }
+}

@@ -50,8 +50,9 @@ enum ManyCaptures {
         var summaries: [Summary] = []
         var addresses: [String] = []
         var warnings: [String] = []
-        /// Whether some flow kept flowing only because of tracking after an edit (remedies would apply).
-        var trackedAfterEdit = false
+        /// Remedies checked over the whole timeline (several captures; `afterEdit` indexes the edits
+        /// of the timeline's last capture).
+        var remedies: [Summary.Remedy] = []
     }
 
     /// A failure in a worker, reported after every worker has stopped.
@@ -192,50 +193,73 @@ enum ManyCaptures {
                 return outcome
             }
 
-            var engine = Engine(policy: loaded, options: engineOptions)
-            // The first pass, when it runs, goes over the whole timeline: the entries assumed
-            // established exist from the first capture's first frame.
+            outcome.summaries = try replayTimeline(
+                plan.captures.map { inputs[$0] }, policy: loaded, interface: plan.interface,
+                labels: plan.captures.map { labels[$0] }, options: options, engineOptions: engineOptions,
+                cancelled: cancelled, board: board)
+            for k in outcome.summaries.indices { outcome.summaries[k].instanceInferred = inferred }
+            guard outcome.summaries.count == plan.captures.count else { return outcome }  // cancelled
+            // Remedies over the whole timeline: each proposal is checked by replaying every capture of
+            // it again, in order, with the proposal added at the edit's instant.
             let total = plan.captures.reduce(0) { $0 + inputs[$1].size }
-            if engine.needsFirstPass || (engine.firstPassHelps && total <= Replay.firstPassSizeLimit) {
-                for path in paths {
-                    try Replay.forEachDecoded(path, options, progress: "", showProgress: false) { packet, time in
-                        engine.firstPass(packet, time: time)
-                    }
+            if remedies == .on || (remedies == .auto && total <= 256 << 20) {
+                let baseline = Summary.timeline(outcome.summaries)
+                outcome.remedies = try Remedies.evaluate(baseline: baseline, engineOptions: engineOptions, policy: loaded) {
+                    policy, engine in
+                    Summary.timeline(try replayTimeline(
+                        plan.captures.map { inputs[$0] }, policy: policy, interface: plan.interface,
+                        labels: plan.captures.map { _ in nil }, options: options, engineOptions: engine, cancelled: cancelled,
+                        board: nil))
                 }
-                engine.finishFirstPass()
-            }
-            var editCaptures: [String] = []
-            for (k, i) in plan.captures.enumerated() {
-                if cancelled.isSet { return outcome }
-                let before = engine
-                let result = try Replay.run(
-                    capture: inputs[i].path, labelsPath: labels[i], options: options, engineOptions: engineOptions,
-                    policy: loaded, engine: engine, finishTimeline: k == plan.captures.count - 1, progress: false)
-                engine = result.engine!
-                var summary = result.summary
-                if k > 0 { summary.continueTimeline(after: before, editCaptures: editCaptures) }
-                while editCaptures.count < engine.appliedEdits.count { editCaptures.append(summary.captureName) }
-                summary.instanceInferred = inferred
-                summary.context.append(
-                    "timeline: capture \(k + 1) of \(paths.count) of this interface (\(paths.joined(separator: ", "))), "
-                        + "replayed in time order through one tracking table"
-                        + (k > 0 ? ": entries and edits of the earlier captures carry over" : ""))
-                outcome.summaries.append(summary)
-                board.done(inputs[i].path, frames: summary.frames)
-                // Overlapping captures of one interface cannot be one timeline.
-                if k + 1 < plan.captures.count, let last = summary.lastTime, let next = inputs[plan.captures[k + 1]].firstTime,
-                    next < last
-                {
-                    throw Failure.message(overlap(inputs[i], last: last, inputs[plan.captures[k + 1]], interface: plan.interface))
-                }
-            }
-            outcome.trackedAfterEdit = outcome.summaries.contains { s in
-                s.periods.indices.dropFirst().contains { !s.periods[$0].trackingFlows.isEmpty || s.periods[$0].moreTrackingFlows > 0 }
             }
         } catch {
             throw failure(error)
         }
         return outcome
+    }
+
+    /// Replays captures of one interface, in the order given (time order), one after another through
+    /// one engine; returns each capture's own summary. The first pass, when it runs, goes over the
+    /// whole timeline: the entries assumed established exist from the first capture's first frame.
+    static func replayTimeline(
+        _ inputs: [Input], policy loaded: LoadedPolicy, interface: String?, labels: [String?], options: Analysis.Options,
+        engineOptions: EngineOptions, cancelled: Flag, board: Board?
+    ) throws -> [Summary] {
+        var summaries: [Summary] = []
+        let paths = inputs.map(\.path)
+        var engine = Engine(policy: loaded, options: engineOptions)
+        let total = inputs.reduce(0) { $0 + $1.size }
+        if engine.needsFirstPass || (engine.firstPassHelps && total <= Replay.firstPassSizeLimit) {
+            for path in paths {
+                try Replay.forEachDecoded(path, options, progress: "", showProgress: false) { packet, time in
+                    engine.firstPass(packet, time: time)
+                }
+            }
+            engine.finishFirstPass()
+        }
+        var editCaptures: [String] = []
+        for (k, input) in inputs.enumerated() {
+            if cancelled.isSet { return summaries }
+            let before = engine
+            let result = try Replay.run(
+                capture: input.path, labelsPath: labels[k], options: options, engineOptions: engineOptions,
+                policy: loaded, engine: engine, finishTimeline: k == inputs.count - 1, progress: false)
+            engine = result.engine!
+            var summary = result.summary
+            if k > 0 { summary.continueTimeline(after: before, editCaptures: editCaptures) }
+            while editCaptures.count < engine.appliedEdits.count { editCaptures.append(summary.captureName) }
+            summary.context.append(
+                "timeline: capture \(k + 1) of \(paths.count) of this interface (\(paths.joined(separator: ", "))), "
+                    + "replayed in time order through one tracking table"
+                    + (k > 0 ? ": entries and edits of the earlier captures carry over" : ""))
+            summaries.append(summary)
+            board?.done(input.path, frames: summary.frames)
+            // Overlapping captures of one interface cannot be one timeline.
+            if k + 1 < inputs.count, let last = summary.lastTime, let next = inputs[k + 1].firstTime, next < last {
+                throw Failure.message(overlap(input, last: last, inputs[k + 1], interface: interface))
+            }
+        }
+        return summaries
     }
 
     static func overlap(_ a: Input, last: Timestamp, _ b: Input, interface: String?) -> String {
@@ -473,7 +497,6 @@ extension Analyze {
         var summaries = [Summary?](repeating: nil, count: inputs.count)
         var timelineOf = [Int](repeating: 0, count: inputs.count)
         var timelines: [CombinedSummary.Timeline] = []
-        var notes: [String] = []
         for (p, plan) in plans.enumerated() {
             for (k, i) in plan.captures.enumerated() {
                 summaries[i] = results[p].summaries[k]
@@ -481,18 +504,12 @@ extension Analyze {
             }
             timelines.append(CombinedSummary.Timeline(
                 interface: plan.interface, addresses: results[p].addresses, captures: plan.captures,
-                matchedFrames: plan.matchedFrames))
+                matchedFrames: plan.matchedFrames, remedies: results[p].remedies))
             for warning in results[p].warnings { warn(warning) }
-            if plan.captures.count > 1 && remedies != .off && results[p].trackedAfterEdit {
-                notes.append(
-                    "remedies were not checked for \(plan.captures.map { inputs[$0].path }.joined(separator: ", ")): "
-                        + "a remedy is checked by replaying one capture with it, and these are one timeline; "
-                        + "analyse a capture on its own to check them")
-            }
         }
         let combined = CombinedSummary(
             captures: inputs.indices.map { CombinedSummary.Capture(summary: summaries[$0]!, timeline: timelineOf[$0]) },
-            timelines: timelines, notes: notes)
+            timelines: timelines)
         for capture in combined.captures {
             if let captureError = capture.summary.captureError {
                 warn("warning: \(captureError); the \(capture.summary.frames) frames before it were analysed")

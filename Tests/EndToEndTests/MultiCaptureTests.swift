@@ -179,8 +179,15 @@ import TestSupport
         #expect(headings[0].contains("1/2: \(parts[1])") && headings[0].contains("capture 2 of 2 of its timeline"))
         #expect(headings[1].contains("2/2: \(parts[0])"))
         #expect(text.contains("timeline: capture 2 of 2 of this interface"))
-        // Remedies need one capture replayed alone: not checked, and the summary says so.
-        #expect(text.contains("note: remedies were not checked for \(parts[0]), \(parts[1])"))
+        // Remedies are checked by replaying the whole timeline with each: the same outcomes as for
+        // the capture before it was split.
+        #expect(text.contains("what would have stopped them (each checked by replaying \(parts[0]), \(parts[1]) with it):"))
+        let whole = try run(["analyze", "capture.pcap", "--policy", "scenario.yaml"], in: Self.ssh).stdout
+        let proposals = whole.split(separator: "\n").filter { $0.hasPrefix("      - ") }
+        #expect(proposals.count == 3)
+        for proposal in proposals { #expect(lines.contains(String(proposal)), "\(proposal)") }
+        // Each part's own summary has none (the figures are the timeline's).
+        #expect(text.components(separatedBy: "what would have stopped them").count == 2)
     }
 
     // MARK: Several interfaces
