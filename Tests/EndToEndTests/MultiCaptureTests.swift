@@ -265,6 +265,35 @@ import TestSupport
         #expect(outputs.count == 1)
     }
 
+    /// On a terminal, one progress line redrawn as each capture finishes (workers never interleave
+    /// their writes), cleared at the end; the summary on standard output is untouched.
+    @Test func progressOnATerminalIsOneLinePerCaptureDoneThenCleared() throws {
+        let script = URL(fileURLWithPath: "/usr/bin/script")
+        guard FileManager.default.isExecutableFile(atPath: script.path) else {
+            Issue.record("script (util-linux) is needed to run sgreplay on a terminal")
+            return
+        }
+        let parts = try split(Self.ssh.appendingPathComponent("capture.pcap"), at: [70], name: "ssh-progress")
+        let b = try sshCapture(as: [10, 0, 1, 7], name: "eni-b-progress.pcap")
+        let summary = scratch.appendingPathComponent("progress-summary.txt").path
+        let binary = productsDirectory.appendingPathComponent("sgreplay").path
+        let command = ([binary, "analyze", parts[0], b, parts[1]] + awsPolicy).map { "'\($0)'" }.joined(separator: " ")
+            + " > '\(summary)'"
+        let run = try runProgram(script, ["-qefc", command, "/dev/null"])
+        #expect(run.status == 0, "\(run.stdout)\(run.stderr)")
+        let shown = run.stdout
+        #expect(shown.contains("\rsgreplay: matching captures to interfaces: 3 of 3 done ("))
+        #expect(shown.contains("\rsgreplay: analysed: 1 of 3 done ("))
+        #expect(shown.contains("\rsgreplay: analysed: 3 of 3 done ("))
+        #expect(shown.hasSuffix("\r\u{1B}[K"), "cleared at the end: \(shown.debugDescription)")
+        // Every piece is a whole line: "sgreplay: …" ending in the clear-to-end-of-line sequence.
+        for piece in shown.split(separator: "\r") where piece != "\u{1B}[K" {
+            #expect(piece.hasPrefix("sgreplay: ") && piece.hasSuffix("\u{1B}[K") && !piece.contains("\n"), "\(piece.debugDescription)")
+        }
+        let text = try String(contentsOfFile: summary, encoding: .utf8)
+        #expect(text.hasPrefix("3 captures, 2 interfaces: 226 frames") && !text.contains("\r"))
+    }
+
     // MARK: Reports
 
     @Test func theReportHasTheTotalsThenOneSectionPerCapture() throws {
