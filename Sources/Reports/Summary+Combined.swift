@@ -28,14 +28,15 @@ public struct CombinedSummary: Sendable {
         /// Indices in `captures`, in replay (time) order.
         public var captures: [Int]
         /// When the captures were matched to interfaces by their addresses: for each capture of
-        /// `captures`, the frames that carry one of this interface's addresses.
-        public var matchedFrames: [Int]?
+        /// `captures`, the frames that carry one of this interface's addresses, among the frames
+        /// read to match (the first million at most).
+        public var matchedFrames: [(matched: Int, read: Int)]?
         /// Remedies checked over the whole timeline when it has several captures (`afterEdit`
         /// indexes the edits of its last capture's summary); a capture alone has them in its summary.
         public var remedies: [Summary.Remedy]
 
         public init(
-            interface: String?, addresses: [String], captures: [Int], matchedFrames: [Int]? = nil,
+            interface: String?, addresses: [String], captures: [Int], matchedFrames: [(matched: Int, read: Int)]? = nil,
             remedies: [Summary.Remedy] = []
         ) {
             self.interface = interface
@@ -294,7 +295,8 @@ extension CombinedSummary {
             ("one_timeline", .bool(members.count > 1)),
         ]
         if let matched = timeline.matchedFrames {
-            pairs.append(("matched_frames", .array(matched.map { .int($0) })))
+            pairs.append(("matched_frames", .array(matched.map { .int($0.matched) })))
+            pairs.append(("frames_read_to_match", .array(matched.map { .int($0.read) })))
         }
         pairs.append(("frames", .int(members.reduce(0) { $0 + $1.frames })))
         pairs.append(("conntrack", .object([
@@ -365,7 +367,9 @@ extension CombinedSummary {
                 line += names.joined()
             }
             if let matched = timeline.matchedFrames {
-                let parts = zip(timeline.captures, matched).map { "\($1) of \(captures[$0].summary.frames)" }
+                let parts = zip(timeline.captures, matched).map { i, m in
+                    m.read < captures[i].summary.frames ? "\(m.matched) of its first \(m.read)" : "\(m.matched) of \(m.read)"
+                }
                 line += "; matched by its addresses in " + parts.joined(separator: ", ") + " frames"
             }
             lines.append(line)

@@ -41,7 +41,8 @@ enum ManyCaptures {
         var policy: LoadedPolicy
         /// Indices in the inputs, in time order.
         var captures: [Int]
-        var matchedFrames: [Int]?
+        /// When matched by address: per capture, the frames with the interface's addresses among those read.
+        var matchedFrames: [(matched: Int, read: Int)]?
     }
 
     /// What replaying one timeline gave.
@@ -104,26 +105,51 @@ enum ManyCaptures {
 
     // MARK: Matching captures to interfaces
 
+    /// Which interface a capture was matched to, and on what evidence.
+    struct Match: Sendable {
+        var interface: Int
+        /// Per candidate: frames carrying one of its addresses.
+        var counts: [Int]
+        /// Frames read (all of them, or the first `matchSample`).
+        var read: Int
+        var first: Timestamp?
+        /// The last frame's time, when every frame was read.
+        var last: Timestamp?
+    }
+
+    /// Matching reads at most this many frames of a capture: plenty to tell interfaces apart, and a
+    /// capture of gigabytes is not read twice in full.
+    static let matchSample = 1_000_000
+
     /// For each capture, the frames carrying an address of each candidate interface (source or
-    /// destination), read in parallel; also each capture's first and last frame times.
+    /// destination) among its first `matchSample` frames, read in parallel; the interface in the
+    /// most frames is the capture's.
     static func match(
         _ inputs: [Input], to candidates: [InterfaceCandidate], options: Analysis.Options, board: Board
-    ) throws(Failure) -> [(interface: Int, frames: [Int], first: Timestamp?, last: Timestamp?)] {
-        let results = Slots<(frames: [Int], first: Timestamp?, last: Timestamp?)>(count: inputs.count)
+    ) throws(Failure) -> [Match] {
+        let results = Slots<Match>(count: inputs.count)
         board.start("matching captures to interfaces", of: inputs.count)
         DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
-            var counts = [Int](repeating: 0, count: candidates.count)
-            var first: Timestamp?, last: Timestamp?
+            var match = Match(interface: -1, counts: [Int](repeating: 0, count: candidates.count), read: 0)
             do {
-                try Replay.forEachDecoded(inputs[i].path, options, progress: "", showProgress: false) { packet, time in
-                    if first == nil { first = time }
-                    last = time
+                let reader = try CaptureReader(path: inputs[i].path)
+                var decoder = Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN)
+                var packet = DecodedPacket()
+                let end = reader.forEachPacket { record, bytes in
+                    if match.first == nil { match.first = record.timestamp }
+                    match.last = record.timestamp
+                    match.read = record.number
+                    if record.number >= matchSample { reader.stop() }
+                    guard record.isPacket else { return }
+                    if record.linkType != decoder.linkType { decoder.linkType = record.linkType }
+                    decoder.decode(bytes, wireLength: record.wireLength, into: &packet)
                     guard packet.hasIP else { return }
                     for (c, candidate) in candidates.enumerated() where candidate.owns(packet.src) || candidate.owns(packet.dst) {
-                        counts[c] += 1
+                        match.counts[c] += 1
                     }
                 }
-                results.set(i, .success((counts, first, last)))
+                if case .stopped = end { match.last = nil }
+                results.set(i, .success(match))
             } catch {
                 results.set(i, .failure(failure(error)))
             }
@@ -131,10 +157,10 @@ enum ManyCaptures {
         }
         board.clear()
         if Interrupt.requested { throw .interrupted(frames: 0) }
-        var out: [(interface: Int, frames: [Int], first: Timestamp?, last: Timestamp?)] = []
+        var out: [Match] = []
         for (i, result) in results.values.enumerated() {
-            let (counts, first, last) = try result!.get()
-            let best = counts.max() ?? 0
+            var match = try result!.get()
+            let best = match.counts.max() ?? 0
             let ids = candidates.map(\.id)
             guard best > 0 else {
                 let list = candidates.map { "\($0.id) \($0.addresses.map(\.description).joined(separator: ", "))" }.joined(separator: "; ")
@@ -142,13 +168,14 @@ enum ManyCaptures {
                     "\(inputs[i].path): no frame carries an address of the network interfaces given (\(list)); "
                         + "analyse it on its own with --eni, or give --instance")
             }
-            let tied = counts.indices.filter { counts[$0] == best }
+            let tied = match.counts.indices.filter { match.counts[$0] == best }
             guard tied.count == 1 else {
                 throw .message(
                     "\(inputs[i].path): as many frames (\(best)) carry the addresses of \(tied.map { ids[$0] }.joined(separator: " as of ")): "
                         + "cannot tell which interface it was captured on; analyse it on its own with --eni")
             }
-            out.append((tied[0], counts, first, last))
+            match.interface = tied[0]
+            out.append(match)
         }
         return out
     }
@@ -415,18 +442,19 @@ extension Analyze {
             plans.append(ManyCaptures.Plan(
                 interface: policies[0].policy.instance.eniID, policy: policies[0], captures: Array(inputs.indices)))
         } else {
-            let matches: [(interface: Int, frames: [Int], first: Timestamp?, last: Timestamp?)]
+            let matches: [ManyCaptures.Match]
             do { matches = try ManyCaptures.match(inputs, to: candidates, options: options, board: board) } catch { fail(error) }
             for (i, m) in matches.enumerated() {
                 matchedInputs[i].firstTime = m.first
                 matchedInputs[i].lastTime = m.last
+                let evidence = (matched: m.counts[m.interface], read: m.read)
                 if let p = plans.firstIndex(where: { $0.interface == candidates[m.interface].id }) {
                     plans[p].captures.append(i)
-                    plans[p].matchedFrames!.append(m.frames[m.interface])
+                    plans[p].matchedFrames!.append(evidence)
                 } else {
                     plans.append(ManyCaptures.Plan(
                         interface: candidates[m.interface].id, policy: policies[m.interface], captures: [i],
-                        matchedFrames: [m.frames[m.interface]]))
+                        matchedFrames: [evidence]))
                 }
             }
         }
