@@ -129,7 +129,7 @@ enum ManyCaptures {
     ) throws(Failure) -> [Match] {
         let results = Slots<Match>(count: inputs.count)
         board.start("matching captures to interfaces", of: inputs.count)
-        DispatchQueue.concurrentPerform(iterations: inputs.count) { i in
+        DispatchQueue.concurrentPerform(iterations: inputs.count) { @Sendable i in
             var match = Match(interface: -1, counts: [Int](repeating: 0, count: candidates.count), read: 0)
             do {
                 let reader = try CaptureReader(path: inputs[i].path)
@@ -299,40 +299,7 @@ enum ManyCaptures {
 
     /// Appends the labels of one part to `output`, each line with `"capture":"<name>"` as its last key.
     static func appendLabels(from part: String, capture name: String, to output: OutputFile) throws(Failure) {
-        guard let file = fopen(part, "rb") else {
-            throw .message("\(part): cannot be read back: \(String(cString: strerror(errno)))")
-        }
-        defer { fclose(file) }
-        var key: [UInt8] = Array(",\"capture\":".utf8)
-        JSON.appendString(name, to: &key)
-        key += Array("}\n".utf8)
-        var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        // The end of the previous chunk, when it stopped inside a line.
-        var carry: [UInt8] = []
-        while true {
-            let n = chunk.withUnsafeMutableBytes { fread($0.baseAddress!, 1, $0.count, file) }
-            if n == 0 { break }
-            // Every label ends with "}\n"; its strings hold no raw newline (JSON escapes them).
-            var start = 0
-            while start < n {
-                let newline = chunk.withUnsafeBytes { raw -> Int? in
-                    memchr(raw.baseAddress! + start, 10, n - start).map { raw.baseAddress!.distance(to: UnsafeRawPointer($0)) }
-                }
-                guard let end = newline else { break }
-                if !carry.isEmpty {
-                    output.buffer.append(contentsOf: carry)
-                    carry.removeAll(keepingCapacity: true)
-                }
-                output.buffer.append(contentsOf: chunk[start..<end])
-                if output.buffer.last == 125 { output.buffer.removeLast() }  // the closing "}"
-                output.buffer.append(contentsOf: key)
-                output.flushIfFull()
-                start = end + 1
-            }
-            if start < n { carry.append(contentsOf: chunk[start..<n]) }
-        }
-        if !carry.isEmpty { output.append(carry) }
-        if ferror(file) != 0 { throw .message("\(part): cannot be read back") }
+        do { try LabelParts.append(from: part, capture: name, to: output) } catch { throw .message(error.description) }
     }
 
     // MARK: Shared state
@@ -495,7 +462,7 @@ extension Analyze {
         let cancelled = ManyCaptures.Flag()
         let frozenPlans = plans, frozenParts = parts, remediesMode = remedies
         board.start("analysed", of: inputs.count)
-        DispatchQueue.concurrentPerform(iterations: plans.count) { n in
+        DispatchQueue.concurrentPerform(iterations: plans.count) { @Sendable n in
             let p = order[n]
             do throws(ManyCaptures.Failure) {
                 let outcome = try ManyCaptures.replay(
@@ -511,9 +478,11 @@ extension Analyze {
         var results: [ManyCaptures.Outcome] = []
         let all = outcomes.values
         // An interrupt wins; otherwise the first failure in the order the captures were given.
-        if all.contains(where: { if case .failure(.interrupted) = $0 { true } else { false } }) || Interrupt.requested {
-            fail(.interrupted(frames: 0))
+        let interrupted = all.compactMap { result -> Int? in
+            if case .failure(.interrupted(let frames)) = result { return frames }
+            return nil
         }
+        if !interrupted.isEmpty || Interrupt.requested { fail(.interrupted(frames: interrupted.reduce(0, +))) }
         let failures = all.indices.compactMap { p -> (Int, ManyCaptures.Failure)? in
             if case .failure(let f) = all[p] { return (plans[p].captures.min() ?? 0, f) }
             return nil
