@@ -6,7 +6,7 @@ import Reports
 /// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Label every frame of a capture and summarise the verdicts.")
+        abstract: "Label every frame of one or more captures and summarise the verdicts.")
 
     @Argument(help: ArgumentHelp(
         "pcap or pcapng files, or - for standard input (alone). Several: one per interface or one per hour; captures of one interface are replayed as one timeline, in time order.",
