@@ -186,7 +186,7 @@ enum ManyCaptures {
     /// labels of input i go (a temporary part), if asked for.
     static func replay(
         _ plan: Plan, inputs: [Input], labels: [String?], options: Analysis.Options, engineOptions: EngineOptions,
-        remedies: Analyze.RemediesMode, cancelled: Flag, board: Board
+        remedies: Analyze.RemediesMode, cancelled: Flag, board: Board, lanes: Lanes
     ) throws(Failure) -> Outcome {
         var outcome = Outcome()
         var loaded = plan.policy
@@ -207,13 +207,13 @@ enum ManyCaptures {
                 let i = plan.captures[0]
                 var result = try Replay.run(
                     capture: inputs[i].path, labelsPath: labels[i], options: options, engineOptions: engineOptions,
-                    policy: loaded, progress: false)
+                    policy: loaded, progress: false, pipeline: lanes.spare)
                 result.summary.instanceInferred = inferred
                 let check = remedies == .on || (remedies == .auto && inputs[i].size <= 256 << 20)
                 if check {
                     result.summary.remedies = try Remedies.evaluate(
                         baseline: result.summary, capture: inputs[i].path, options: options, engineOptions: engineOptions,
-                        policy: loaded, progress: false)
+                        policy: loaded, progress: false, pipeline: lanes.spare)
                 }
                 outcome.summaries = [result.summary]
                 board.done(inputs[i].path, frames: result.summary.frames)
@@ -223,7 +223,7 @@ enum ManyCaptures {
             outcome.summaries = try replayTimeline(
                 plan.captures.map { inputs[$0] }, policy: loaded, interface: plan.interface,
                 labels: plan.captures.map { labels[$0] }, options: options, engineOptions: engineOptions,
-                cancelled: cancelled, board: board)
+                cancelled: cancelled, board: board, lanes: lanes)
             for k in outcome.summaries.indices { outcome.summaries[k].instanceInferred = inferred }
             guard outcome.summaries.count == plan.captures.count else { return outcome }  // cancelled
             // Remedies over the whole timeline: each proposal is checked by replaying every capture of
@@ -236,7 +236,7 @@ enum ManyCaptures {
                     Summary.timeline(try replayTimeline(
                         plan.captures.map { inputs[$0] }, policy: policy, interface: plan.interface,
                         labels: plan.captures.map { _ in nil }, options: options, engineOptions: engine, cancelled: cancelled,
-                        board: nil))
+                        board: nil, lanes: lanes))
                 }
             }
         } catch {
@@ -250,7 +250,7 @@ enum ManyCaptures {
     /// whole timeline: the entries assumed established exist from the first capture's first frame.
     static func replayTimeline(
         _ inputs: [Input], policy loaded: LoadedPolicy, interface: String?, labels: [String?], options: Analysis.Options,
-        engineOptions: EngineOptions, cancelled: Flag, board: Board?
+        engineOptions: EngineOptions, cancelled: Flag, board: Board?, lanes: Lanes
     ) throws -> [Summary] {
         var summaries: [Summary] = []
         let paths = inputs.map(\.path)
@@ -270,7 +270,8 @@ enum ManyCaptures {
             let before = engine
             let result = try Replay.run(
                 capture: input.path, labelsPath: labels[k], options: options, engineOptions: engineOptions,
-                policy: loaded, engine: engine, finishTimeline: k == inputs.count - 1, progress: false)
+                policy: loaded, engine: engine, finishTimeline: k == inputs.count - 1, progress: false,
+                pipeline: lanes.spare)
             engine = result.engine!
             var summary = result.summary
             if k > 0 { summary.continueTimeline(after: before, editCaptures: editCaptures) }
@@ -303,6 +304,18 @@ enum ManyCaptures {
     }
 
     // MARK: Shared state
+
+    /// The timelines not replayed yet, against the cores. A replay takes two threads (reading, and
+    /// judging: `PipelinedAnalysis`) only while there is a core to spare for the second: while every
+    /// core has a timeline of its own, a second thread per replay would only take turns with them.
+    final class Lanes: Sendable {
+        private let remaining: Atomic<Int>
+        let cores = max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        init(timelines: Int) { remaining = Atomic(timelines) }
+        func finished() { remaining.subtract(1, ordering: .relaxed) }
+        /// Whether a replay starting now may use a second thread.
+        var spare: Bool { min(remaining.load(ordering: .relaxed), cores) * 2 <= cores }
+    }
 
     /// Set by a worker that failed: the others stop before their next capture.
     final class Flag: Sendable {
@@ -460,14 +473,16 @@ extension Analyze {
         }
         let outcomes = ManyCaptures.Slots<ManyCaptures.Outcome>(count: plans.count)
         let cancelled = ManyCaptures.Flag()
+        let lanes = ManyCaptures.Lanes(timelines: plans.count)
         let frozenPlans = plans, frozenParts = parts, remediesMode = remedies
         board.start("analysed", of: inputs.count)
         DispatchQueue.concurrentPerform(iterations: plans.count) { @Sendable n in
             let p = order[n]
+            defer { lanes.finished() }
             do throws(ManyCaptures.Failure) {
                 let outcome = try ManyCaptures.replay(
                     frozenPlans[p], inputs: known, labels: frozenParts, options: options, engineOptions: engineOptions,
-                    remedies: remediesMode, cancelled: cancelled, board: board)
+                    remedies: remediesMode, cancelled: cancelled, board: board, lanes: lanes)
                 outcomes.set(p, .success(outcome))
             } catch {
                 cancelled.set()

@@ -9,12 +9,12 @@ enum Remedies {
     /// some flow passed only by tracking, and returns what each proposal would have changed.
     static func evaluate(
         baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy,
-        progress: Bool = true
+        progress: Bool = true, pipeline: @autoclosure () -> Bool = true
     ) throws -> [Summary.Remedy] {
         try evaluate(baseline: baseline, engineOptions: engineOptions, policy: policy) { loaded, engine in
             try Replay.run(
                 capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true,
-                progress: progress
+                progress: progress, pipeline: pipeline()
             ).summary
         }
     }

@@ -18,11 +18,13 @@ enum Replay {
     /// `engine`: continue the timeline of an earlier capture of the same interface (no address
     /// inference and no first pass here: the caller did them over every capture of the timeline).
     /// `finishTimeline: false` leaves the edits after the last frame for the next capture.
-    /// `progress: false` draws no progress line (captures replayed in parallel).
+    /// `progress: false` draws no progress line (captures replayed in parallel); `pipeline: false`
+    /// judges on this thread only (the other cores are busy with other captures).
     static func run(
         capture path: String, labelsPath: String?, annotatePath: String? = nil, options: Analysis.Options,
         engineOptions: EngineOptions, policy loaded: LoadedPolicy, explain: (frames: Set<Int>, flow: String?) = ([], nil),
-        quiet: Bool = false, engine start: Engine? = nil, finishTimeline: Bool = true, progress showProgress: Bool = true
+        quiet: Bool = false, engine start: Engine? = nil, finishTimeline: Bool = true, progress showProgress: Bool = true,
+        pipeline pipelineAllowed: Bool = true
     ) throws -> Result {
         var loaded = loaded
         // Outputs are checked before any reading, so a bad path fails at once.
@@ -82,7 +84,7 @@ enum Replay {
         var progress = Progress(capture: capturePath, label: quiet ? "checking a remedy: " : "", quiet: !showProgress)
         // Two threads (reading and decoding on this one, judging on another) unless a frame's bytes
         // must outlive its read (the annotated copy) or the run stops at a frame (explain).
-        let pipeline = annotateFile == nil && explain.frames.isEmpty && explain.flow == nil
+        let pipeline = pipelineAllowed && annotateFile == nil && explain.frames.isEmpty && explain.flow == nil
             && PipelinedAnalysis.isWorthwhile ? PipelinedAnalysis(analysis) : nil
         let end: CaptureReader.End
         if let pipeline {

@@ -249,14 +249,18 @@ import TestSupport
         #expect(text.contains("(\(Self.eniB): from frame 64 of \(b); \(Self.eniA): from frame 64 of \(a);"))
     }
 
-    /// Parallel timelines and joined labels: the same inputs give the same bytes every time.
+    /// Parallel timelines and joined labels: the same inputs give the same bytes every time, and
+    /// with every replay on one thread (`SGREPLAY_PIPELINE=0`).
     @Test func resultsAreTheSameFromRunToRun() throws {
         let parts = try split(Self.ssh.appendingPathComponent("capture.pcap"), at: [70], name: "ssh-repeat")
         let b = try sshCapture(as: [10, 0, 1, 7], name: "eni-b-repeat.pcap")
         var outputs: Set<String> = []
-        for n in 0..<3 {
+        for n in 0..<4 {
             let labelsPath = scratch.appendingPathComponent("repeat-\(n).jsonl").path
-            let result = try run(["analyze", parts[1], b, parts[0], "--format", "json", "--labels", labelsPath] + awsPolicy)
+            let result = try runSgreplay(
+                ["analyze", parts[1], b, parts[0], "--format", "json", "--labels", labelsPath] + awsPolicy,
+                environment: n == 3 ? ["SGREPLAY_PIPELINE": "0"] : [:])
+            #expect(result.status == 0, "\(result.stderr)")
             outputs.insert(result.stdout + (try String(contentsOfFile: labelsPath, encoding: .utf8)))
             let combined = try json(result.stdout)
             #expect(combined["frames"] as? Int == 226)
