@@ -3,14 +3,14 @@
 
     gen.py --out DIR [--frames N] [--flows F] [--rules R] [--classes C] [--groups G] [--edits E]
            [--mix TCP,UDP,ICMP,OTHER] [--ipv6 SHARE] [--outbound SHARE] [--unmatched SHARE]
-           [--nacl N] [--nacl-denied SHARE] [--gap-us US] [--open-all] [--seed S]
+           [--nacl N] [--nacl-denied SHARE] [--gap-us US] [--open-all] [--seed S] [--host N]
            [--gencap BINARY | --policy-only]
 
 writes into DIR:
   classes.txt               the traffic classes (gencap's input)
   security-groups.json      describe-security-groups: R inbound rules over G groups + 2 outbound
   network-acls.json         describe-network-acls: N entries, associated with the instance's subnet
-  network-interfaces.json   describe-network-interfaces: 10.0.0.5 and 2001:db8:0:1::5, the G groups
+  network-interfaces.json   describe-network-interfaces: 10.0.0.5 and 2001:db8:0:1::5 (--host), the G groups
   subnets.json              describe-subnets: 10.0.0.0/24, 2001:db8:0:1::/64
   cloudtrail.json           CloudTrail log: E RevokeSecurityGroupIngress of rules in use, spread evenly
   capture.pcap              FRAMES frames over FLOWS flows (unless --policy-only)
@@ -40,7 +40,6 @@ import sys
 from datetime import datetime, timezone
 
 START = 1700000000  # 2023-11-14T22:13:20Z, the first frame's time (gencap and ../shared/bench/gen.c)
-INSTANCE4, INSTANCE6 = "10.0.0.5", "2001:db8:0:1::5"
 SUBNET4, SUBNET6 = "10.0.0.0/24", "2001:db8:0:1::/64"
 PROTOCOLS = ("tcp", "udp", "icmp", "other")
 BASE4 = {"tcp": 64 << 24, "udp": 80 << 24, "icmp": 96 << 24, "other": 112 << 24}   # each a /4
@@ -157,9 +156,15 @@ def main():
     a.add_argument("--gap-us", type=int, default=10, help="mean gap between frames, microseconds")
     a.add_argument("--open-all", action="store_true", help="the first FLOWS frames open every flow")
     a.add_argument("--seed", type=int, default=1)
+    a.add_argument("--host", type=int, default=5,
+                   help="the instance is 10.0.0.HOST and 2001:db8:0:1::HOST (hex), interface eni-0gen (eni-0genHOST unless 5)")
     a.add_argument("--gencap", help="the compiled gencap.c")
     a.add_argument("--policy-only", action="store_true")
     o = a.parse_args()
+    if not 1 <= o.host <= 254:
+        raise SystemExit("gen.py: --host must be 1..254")
+    instance4, instance6 = f"10.0.0.{o.host}", f"2001:db8:0:1::{o.host:x}"
+    eni_id = "eni-0gen" if o.host == 5 else f"eni-0gen{o.host}"
     classes_total = o.classes or o.rules
     mix = [float(x) for x in o.mix.split(",")]
     if len(mix) != 4 or min(mix) < 0 or sum(mix) <= 0:
@@ -187,8 +192,8 @@ def main():
         raise SystemExit(f"gen.py: at most {MAX_CLASSES} classes per protocol and family")
 
     lines = [f"# gen.py {' '.join(sys.argv[1:])}",
-             f"instance {hex_address(int(ipaddress.IPv4Address(INSTANCE4)), 4)} "
-             f"{hex_address(int(ipaddress.IPv6Address(INSTANCE6)), 6)}"]
+             f"instance {hex_address(int(ipaddress.IPv4Address(instance4)), 4)} "
+             f"{hex_address(int(ipaddress.IPv6Address(instance6)), 6)}"]
     permitted_share = 1 - o.unmatched - o.nacl_denied
     rules = []  # (permission, segment index)
     for si, ((protocol, family, share), n_rules, n_classes) in enumerate(zip(segments, rule_counts, class_counts)):
@@ -251,9 +256,9 @@ def main():
                                               "SubnetId": "subnet-0gen"}],
                             "Entries": entries}]}
     eni = {"NetworkInterfaces": [{
-        "NetworkInterfaceId": "eni-0gen", "SubnetId": "subnet-0gen", "VpcId": "vpc-0gen",
-        "PrivateIpAddress": INSTANCE4, "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": INSTANCE4}],
-        "Ipv6Addresses": [{"Ipv6Address": INSTANCE6}],
+        "NetworkInterfaceId": eni_id, "SubnetId": "subnet-0gen", "VpcId": "vpc-0gen",
+        "PrivateIpAddress": instance4, "PrivateIpAddresses": [{"Primary": True, "PrivateIpAddress": instance4}],
+        "Ipv6Addresses": [{"Ipv6Address": instance6}],
         "Groups": [{"GroupId": g["GroupId"], "GroupName": g["GroupName"]} for g in groups],
         "Status": "in-use", "InterfaceType": "interface"}]}
     subnets = {"Subnets": [{"SubnetId": "subnet-0gen", "CidrBlock": SUBNET4, "VpcId": "vpc-0gen",
@@ -285,7 +290,8 @@ def main():
         subprocess.run([o.gencap, str(o.frames), str(o.flows), os.path.join(o.out, "classes.txt"), capture + ".part",
                         str(o.seed), str(o.gap_us), "1" if o.open_all else "0"], check=True)
         os.replace(capture + ".part", capture)
-    write("params.json", {k: v for k, v in vars(o).items() if k not in ("out", "gencap")})
+    # --host joined later: left out at its default, so that existing data sets stay up to date.
+    write("params.json", {k: v for k, v in vars(o).items() if k not in ("out", "gencap") and not (k == "host" and v == 5)})
 
 
 if __name__ == "__main__":

@@ -20,6 +20,9 @@ build_tools() {
   if [ -f "$shared/bench/gen.c" ]; then gcc -O2 -o "$work/bin/shared-gen" "$shared/bench/gen.c" || die "cannot build ../shared/bench/gen.c"; fi
 }
 
+# 2500000 → 2.5M
+count_frames() { python3 -c "import sys; n=int(sys.argv[1]); print(f'{n/1e6:g}M' if n >= 1e6 else f'{n/1e3:g}k')" "$1"; }
+
 # Free space check: need BYTES in $work.
 need_space() {
   local free; free=$(df -B1 --output=avail "$work" | tail -1)
@@ -68,7 +71,7 @@ default_scenarios="bench decode labels shared rules conntrack flows multi"
 row_setup() {
   local row=$1 f=${2:-}
   local common=(--rules=300 --edits=2)   # the shared bench's shape: ~300 rules, two revokes
-  note=""; args=(); labels_file=""
+  note=""; args=(); labels_file=""; caps=()
   case $row in
     bench|labels|length-10m)
       frames=${f:-10000000}; flows=200000
@@ -124,10 +127,34 @@ row_setup() {
       frames=${f:-10000000}; flows=1000000
       dataset "mix-$frames-$flows" --frames="$frames" --flows="$flows" "${common[@]}" ;;
     multi)
-      cap=""; frames=""; flows=""; rules=""; edits=""; return ;;
+      # MULTI_CAPTURES (default 4) captures of FRAMES/4 frames each (default 2.5M), each of its own
+      # instance (10.0.0.5, .6, …: different seeds, so different traffic) under the same groups,
+      # NACL and timeline, with one NetworkInterfaces file listing every interface and no --eni:
+      # analyze matches each capture to its interface and replays the interfaces in parallel.
+      local n=${MULTI_CAPTURES:-4} k d per
+      per=$(( ${f:-10000000} / n )); frames=$(( per * n )); flows=50000; caps=()
+      local enis=()
+      for ((k = 0; k < n; k++)); do
+        dataset "multi-$per-$flows-host$((5 + k))" --frames="$per" --flows="$flows" "${common[@]}" --seed=$((1 + k)) --host=$((5 + k))
+        caps+=("$dir/capture.pcap"); enis+=("$dir/network-interfaces.json")
+      done
+      d=$work/data/multi-$per-$flows-host5
+      python3 - "$d/../multi-$per-network-interfaces.json" "${enis[@]}" <<'PY'
+import json, sys
+merged = {"NetworkInterfaces": [i for path in sys.argv[2:] for i in json.load(open(path))["NetworkInterfaces"]]}
+json.dump(merged, open(sys.argv[1], "w"), indent=1)
+PY
+      cap=${caps[0]}
+      rules=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rules'])" "$d/params.json")
+      edits=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['edits'])" "$d/params.json")
+      args=(--policy "$d/security-groups.json" --policy "$d/network-acls.json"
+            --policy "$work/data/multi-$per-network-interfaces.json" --policy "$d/subnets.json"
+            --timeline "$d/cloudtrail.json" --remedies off)
+      note="$n captures of $(count_frames "$per") frames, one instance each, in parallel"
+      return ;;
     *) die "unknown row $row" ;;
   esac
-  cap=$dir/capture.pcap
+  cap=$dir/capture.pcap; caps=("$cap")
   rules=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['rules'])" "$dir/params.json")
   edits=$(python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['edits'])" "$dir/params.json")
   mapfile -t args < <(policy_args "$dir"); args+=(--remedies off)

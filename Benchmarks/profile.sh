@@ -25,9 +25,10 @@ build_tools
 row_setup "$row" "$frames_override"
 [ -n "$cap" ] || die "$row: nothing to profile ($note)"
 extra=(); [ -z "$labels_file" ] || extra=(--labels "$labels_file")
-cmd=("$bin" analyze "$cap" "${args[@]}" "${extra[@]}" --format json)
+[ ${#caps[@]} -gt 0 ] || caps=("$cap")
+cmd=("$bin" analyze "${caps[@]}" "${args[@]}" "${extra[@]}" --format json)
 say "profiling ($tool) $row: $frames frames, $flows flows, $rules rules"
-"$work/bin/loop" "$cap" >/dev/null   # the file in the page cache
+"$work/bin/loop" "${caps[@]}" >/dev/null   # the file in the page cache
 
 demangle() { swift demangle --simplified 2>/dev/null || cat; }
 if [ "$tool" = perf ]; then

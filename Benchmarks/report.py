@@ -28,7 +28,7 @@ DESCRIPTIONS = {
     "length-1m": "(f) 1M frames, 200k flows",
     "length-10m": "(f) 10M frames, 200k flows",
     "length-50m": "(f) 50M frames, 200k flows",
-    "multi": "(g) several captures in one run",
+    "multi": "(g) several captures in one run, one instance each: replayed in parallel; the loop reads them one after the other",
 }
 
 
@@ -66,10 +66,14 @@ def cmd_add(o):
         s = json.load(open(o.summary))
         if s["frames"] != o.frames:
             sys.exit(f"report.py: {o.row}: sgreplay judged {s['frames']} frames, expected {o.frames}")
-        r.update(frames=o.frames, flows=o.flows, rules=o.rules, edits=o.edits, capture_bytes=os.path.getsize(o.capture),
+        r.update(frames=o.frames, flows=o.flows, rules=o.rules, edits=o.edits, capture_bytes=sum(os.path.getsize(c) for c in o.capture.split()),
+                 captures=o.captures or 1,
                  loop_s=floats(o.loop), sgreplay_s=floats(o.sgreplay), loop_kb=floats(o.loop_kb),
                  sgreplay_kb=floats(o.sgreplay_kb), sgreplay_cpu=floats(o.sgreplay_cpu), verdicts=s["verdicts"],
-                 peak_entries=s["conntrack"]["peak_entries"], labels_bytes=o.labels_bytes)
+                 labels_bytes=o.labels_bytes,
+                 # Several captures: one tracking table per interface, all live at once.
+                 peak_entries=s["conntrack"].get("peak_entries")
+                 or sum(i["conntrack"]["peak_entries"] for i in s.get("interfaces", [])))
     with open(o.results, "a") as f:
         f.write(json.dumps(r) + "\n")
 
@@ -123,6 +127,8 @@ def cmd_render(o):
         notes = [r["note"]] if r["note"] else []
         if r.get("labels_bytes"):
             notes.append(f"{r['labels_bytes'] / 1e9:.1f} GB of labels")
+        if r.get("captures", 1) > 1:
+            notes.append(f"CPU {x['cpu'] / x['sg']:.2f}× wall")
         if r["busy"]:
             notes.append(f"BUSY: {r['busy']}")
         table.append([name, count(r["frames"]), count(r["flows"]), str(r["rules"]), f"{x['loop']:.2f}",
@@ -152,10 +158,14 @@ def cmd_render(o):
         first, last = d[lengths[0]]["rss_mb"], d[lengths[-1]]["rss_mb"]
         target(f"length: RSS flat from {lengths[0][7:].upper()} to {lengths[-1][7:].upper()} frames (growth ≤ 10%)",
                f"{first:.0f} → {last:.0f} MB ({(last / first - 1) * 100:+.0f}%)", last <= first * 1.1)
-    if "multi" in rows:
-        ok = rows["multi"]["note"].startswith("accepted")
-        targets.append(("many captures: every core, per capture and total", rows["multi"]["note"],
-                        "not measured" if ok else "NOT met"))
+    if "multi" in d:
+        # Every core used: CPU time over wall time near min(cores, captures).
+        cores = min(machine.get("nproc") or 1, rows["multi"].get("captures", 1))
+        use = d["multi"]["cpu"] / d["multi"]["sg"]
+        target(f"many captures: every core ({cores} usable), per capture and total",
+               f"CPU {use:.2f}× wall; {d['multi']['ratio']:.2f}× the loop reading them one after the other", use >= 0.8 * cores)
+    elif "multi" in rows:
+        targets.append(("many captures: every core, per capture and total", rows["multi"]["note"], "not measured"))
 
     m = machine
     head = (f"{m.get('date', '?')} · {m.get('nproc', '?')} cores · {m.get('cpu', '?')} · "
@@ -206,7 +216,7 @@ def main():
     ad = sub.add_parser("add"); ad.add_argument("results"); ad.add_argument("--row", required=True)
     for k in ("capture", "loop", "loop-kb", "sgreplay", "sgreplay-kb", "sgreplay-cpu", "summary", "note", "busy", "rules", "edits"):
         ad.add_argument("--" + k, default="")
-    for k in ("frames", "flows", "labels-bytes"):
+    for k in ("frames", "flows", "labels-bytes", "captures"):
         ad.add_argument("--" + k, type=int, default=0)
     r = sub.add_parser("render"); r.add_argument("results"); r.add_argument("--markdown", required=True)
     r.add_argument("--command", default="Benchmarks/run.sh")

@@ -16,7 +16,7 @@
 #   conntrack  1M concurrent tracked flows against 1k: bytes per live tracking entry
 #   flows      10M frames over 1M flows
 #   length     1M, 10M, 50M frames over 200k flows: peak RSS must not grow
-#   multi      several captures in one `sgreplay analyze`
+#   multi      4 captures of 2.5M frames, one instance each, in one `sgreplay analyze` (MULTI_CAPTURES=N)
 #
 # For each row: one untimed warm-up read, then RUNS (default 3) alternations of the loop and
 # `sgreplay analyze … --format json`, medians of wall time, peak RSS from /usr/bin/time. Prints the
@@ -56,29 +56,20 @@ measure_row() {
   local row=$1
   row_setup "$row" "${FRAMES:-}"
   [ -z "$prepare" ] || return 0
-  if [ "$row" = multi ]; then
-    # Does analyze accept several captures? (Issue 7's last target; the suite only detects it.)
-    local t=Traces/ssh-session-continues-after-revoke status=0
-    "$bin" analyze "$t/capture.pcap" "$t/capture.pcap" --policy "$t/scenario.yaml" --format json \
-      >"$work/multi.out" 2>"$work/multi.err" || status=$?
-    local msg; msg=$(sed -n "1{s/.*error: //; s/ '.*//; p}" "$work/multi.err" | cut -c1-60)
-    if [ "$status" = 0 ]; then note="accepted: two captures in one run; not measured by this suite yet"
-    else note="not supported: analyze takes one capture (a second one: exit $status, \"$msg\")"; fi
-    python3 "$bench/report.py" add "$results" --row multi --note "$note"
-    return
-  fi
   if [ -z "$cap" ]; then python3 "$bench/report.py" add "$results" --row "$row" --note "skipped: $note"; return; fi
+  [ ${#caps[@]} -gt 0 ] || caps=("$cap")
   wait_idle
-  say "== $row: $(basename "$(dirname "$cap")"), sgreplay analyze CAPTURE ${args[*]}${labels_file:+ --labels $labels_file}"
-  "$work/bin/loop" "$cap" >/dev/null   # warm-up: the file in the page cache for both contenders
+  local shown="CAPTURE"; [ ${#caps[@]} -eq 1 ] || shown="CAPTURE×${#caps[@]}"
+  say "== $row: $(basename "$(dirname "$cap")"), sgreplay analyze $shown ${args[*]}${labels_file:+ --labels $labels_file}"
+  "$work/bin/loop" "${caps[@]}" >/dev/null   # warm-up: the files in the page cache for both contenders
   local loop_s=() loop_kb=() sg_s=() sg_kb=() sg_cpu=() t i extra=() kb user sys
   [ -z "$labels_file" ] || { extra=(--labels "$labels_file"); need_space $(( frames * 600 )); }
   for ((i = 1; i <= runs; i++)); do
     t=$EPOCHREALTIME
-    /usr/bin/time -f %M -o "$work/rss" "$work/bin/loop" "$cap" >"$work/loop.out"
+    /usr/bin/time -f %M -o "$work/rss" "$work/bin/loop" "${caps[@]}" >"$work/loop.out"
     loop_s+=("$(since "$t")"); loop_kb+=("$(tail -1 "$work/rss")")
     t=$EPOCHREALTIME
-    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$bin" analyze "$cap" "${args[@]}" "${extra[@]}" --format json \
+    /usr/bin/time -f '%M %U %S' -o "$work/rss" "$bin" analyze "${caps[@]}" "${args[@]}" "${extra[@]}" --format json \
       >"$work/summary.json" 2>"$work/err" || { cat "$work/err" >&2; die "$row: sgreplay analyze failed"; }
     sg_s+=("$(since "$t")"); read -r kb user sys < <(tail -1 "$work/rss"); sg_kb+=("$kb")
     sg_cpu+=("$(python3 -c "import sys; print(f'{float(sys.argv[1]) + float(sys.argv[2]):.2f}')" "$user" "$sys")")
@@ -89,7 +80,7 @@ measure_row() {
   [ -z "$after" ] || { say "warning: busy during the row: $after"; busy_now=${busy_now:+$busy_now,}$after; }
   local loop_frames; loop_frames=$(awk '{print $1}' "$work/loop.out")
   [ "$loop_frames" = "$frames" ] || die "$row: the loop read $loop_frames frames, expected $frames"
-  python3 "$bench/report.py" add "$results" --row "$row" --capture "$cap" --frames "$frames" --flows "$flows" \
+  python3 "$bench/report.py" add "$results" --row "$row" --capture "${caps[*]}" --captures "${#caps[@]}" --frames "$frames" --flows "$flows" \
     --rules "$rules" --edits "$edits" --loop "${loop_s[*]}" --loop-kb "${loop_kb[*]}" --sgreplay "${sg_s[*]}" \
     --sgreplay-kb "${sg_kb[*]}" --sgreplay-cpu "${sg_cpu[*]}" --summary "$work/summary.json" --note "$note" --busy "$busy_now" \
     ${labels_file:+--labels-bytes "$labels_bytes"}

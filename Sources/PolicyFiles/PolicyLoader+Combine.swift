@@ -139,8 +139,7 @@ extension PolicyLoader {
             return chosen
         }
         if all.count == 1 { return first }
-        let known = extraAddresses + parts.scenarios.flatMap(\.addresses)
-        let holders = all.filter { record in record.addresses.contains { known.contains($0.address) } }
+        let holders = holders(parts, extraAddresses: extraAddresses)
         if holders.count == 1, let chosen = holders.first {
             notes.append("analysing \(chosen.id): it holds the instance address given")
             return chosen
@@ -148,6 +147,12 @@ extension PolicyLoader {
         throw InputError(
             file: first.source.file, path: "NetworkInterfaces",
             message: "several network interfaces (\(ids)): choose the analysed one with --eni")
+    }
+
+    /// The interfaces holding an address given with `--instance` or in a scenario.
+    static func holders(_ parts: PolicyParts, extraAddresses: [IPAddress]) -> [PolicyParts.InterfaceRecord] {
+        let known = extraAddresses + parts.scenarios.flatMap(\.addresses)
+        return parts.interfaces.filter { record in record.addresses.contains { known.contains($0.address) } }
     }
 
     /// The instance's subnet among describe-subnets' records: by id, else the one holding an

@@ -133,3 +133,47 @@ public enum PolicyLoader {
         return copy
     }
 }
+
+// MARK: Several interfaces, several captures
+
+/// An interface of a `NetworkInterfaces` input, for telling which one a capture was taken on.
+public struct InterfaceCandidate: Hashable, Sendable {
+    public var id: String
+    /// The addresses a capture on the interface shows: private IPv4 (primary and secondary) and IPv6.
+    /// Public addresses are left out: AWS translates them before the interface sees the packet.
+    public var addresses: [IPAddress]
+    /// Delegated prefixes (addresses inside them are the interface's too).
+    public var prefixes: [CIDR]
+
+    public init(id: String, addresses: [IPAddress], prefixes: [CIDR] = []) {
+        self.id = id
+        self.addresses = addresses
+        self.prefixes = prefixes
+    }
+
+    public func owns(_ address: IPAddress) -> Bool {
+        addresses.contains(address) || prefixes.contains { $0.contains(address) }
+    }
+}
+
+extension PolicyLoader {
+    /// The interfaces `load` could not choose among: every interface of the `NetworkInterfaces`
+    /// inputs when they list several and neither `eni` nor an instance address (`--instance`, a
+    /// scenario's) picks one — exactly when `load` without `eni` fails with "several network
+    /// interfaces". Empty otherwise. Reads only the policy files (timelines are not needed).
+    public static func unchosenInterfaces(
+        policyFiles: [String], eni: String? = nil, extraInstanceAddresses: [IPAddress] = []
+    ) throws(InputError) -> [InterfaceCandidate] {
+        guard eni == nil else { return [] }
+        var parts = PolicyParts()
+        for path in policyFiles {
+            try readPolicyFile(ParsedFile.load(path).root, into: &parts)
+        }
+        guard parts.interfaces.count > 1, holders(parts, extraAddresses: extraInstanceAddresses).count != 1 else { return [] }
+        return parts.interfaces.map { record in
+            InterfaceCandidate(
+                id: record.id, addresses: record.addresses.filter { $0.kind != .public }.map(\.address),
+                prefixes: record.prefixes)
+        }
+    }
+}

@@ -210,10 +210,11 @@ public struct Analysis {
     }
 
     /// Ends the run: judges the frames still waiting, applies edits after the last frame and takes
-    /// the engine's figures.
-    public mutating func finish() {
+    /// the engine's figures. `finishingEngine: false` leaves the engine's timeline open (edits after
+    /// the last frame not applied), for a next capture of the same interface to continue it.
+    public mutating func finish(finishingEngine: Bool = true) {
         while waiting > 0 { judgeOldest() }
-        engine.finish()
+        if finishingEngine { engine.finish() }
         summary.finish(engine)
     }
 }

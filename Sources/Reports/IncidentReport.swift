@@ -243,7 +243,7 @@ extension IncidentReport {
             var inlines: [Inline] = [.strong("The tracking table was full"), .text(" from "), .time(e.start)]
             inlines += e.end.map { [.text(" to "), .time($0)] } ?? [.text(" to the end of the capture")]
             inlines.append(.text(
-                ": \(count(e.lostPackets, "packet")) lost (frames \(e.firstLostFrame)–\(e.lastLostFrame)), "
+                ": \(count(e.lostPackets, "packet")) lost (\(e.lostFramesText)), "
                     + "\(count(e.refusedFlows, "new flow")) refused"
                     + (summary.conntrack.allowance.map { "; allowance \($0) entries, peak \(summary.conntrack.peak)" } ?? "") + "."))
             items.append(ListItem(inlines: inlines))
@@ -275,7 +275,7 @@ extension IncidentReport {
             head.append(.strong(edit.description))
         }
         head += [.text(" at "), .time(g.time)]
-        head.append(.text(g.firstFrame > 0 ? ", from frame \(g.firstFrame)" : ", after the last frame"))
+        head.append(.text(", " + g.edits[0].appliedText))
         let sources = g.edits.map(\.source).filter { !$0.isEmpty }
         if !sources.isEmpty { head.append(.text(" (" + sources.joined(separator: "; ") + ")")) }
 
@@ -490,7 +490,8 @@ extension IncidentReport {
             Table.Row(cells: [
                 [.time(e.start)], e.end.map { [.time($0)] } ?? [.text("end of capture")],
                 [.text(String(e.lostPackets))],
-                [.text(String(e.firstLostFrame)), .text(" – "), .text(String(e.lastLostFrame))],
+                [.text(e.firstLostFrame > 0 ? String(e.firstLostFrame) : "…"), .text(" – "),
+                 .text(e.lastLostFrame > 0 ? String(e.lastLostFrame) : "…")],
                 [.text(String(e.refusedFlows))],
             ])
         }

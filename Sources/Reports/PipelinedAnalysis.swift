@@ -92,15 +92,16 @@ public final class PipelinedAnalysis {
     }
 
     /// Waits for the judging thread to take every frame, ends the run (`Analysis.finish()`) and
-    /// hands the analysis back.
-    public func finish() -> Analysis {
+    /// hands the analysis back. `finishingEngine: false` leaves the engine's timeline open (see
+    /// `Analysis.finish(finishingEngine:)`).
+    public func finish(finishingEngine: Bool = true) -> Analysis {
         precondition(!finished, "finish() called twice")
         finished = true
         ring.written.store(reading.pointee.written, ordering: .releasing)
         ring.closed.store(true, ordering: .releasing)
         pthread_join(thread, nil)
         var analysis = ring.analysis.take()!
-        analysis.finish()
+        analysis.finish(finishingEngine: finishingEngine)
         return analysis
     }
 

@@ -29,6 +29,8 @@ public struct Summary: Sendable {
     /// The instance's addresses, and whether they were inferred from the capture.
     public var instanceAddresses: [String] = []
     public var instanceInferred = false
+    /// Lines shown under the instance (several captures: the timeline this capture belongs to).
+    public var context: [String] = []
     /// Notes and warnings from loading the policy and applying the timeline.
     public var warnings: [String] = []
     /// The [choice]s and settings in force, in order, as (name, value).
@@ -132,6 +134,15 @@ public struct Summary: Sendable {
         public var source: String
         public var firstFrame: Int
         public var warnings: [String]
+        /// The capture `firstFrame` belongs to, when it is an earlier capture of the same timeline
+        /// (several captures of one interface replayed one after another); nil: this capture.
+        public var capture: String? = nil
+
+        /// "from frame 64", "from frame 64 of hour1.pcap", "after the last frame".
+        public var appliedText: String {
+            guard firstFrame > 0 else { return "after the last frame" }
+            return "from frame \(firstFrame)" + (capture.map { " of \($0)" } ?? "")
+        }
     }
 
     public struct ConntrackFigures: Sendable {
@@ -364,6 +375,16 @@ public struct Summary: Sendable {
     }
 }
 
+extension Engine.ExhaustionEpisode {
+    /// "frames 12–40". A capture that continues an earlier one's timeline may begin with the table
+    /// already full: the episode's first lost frame is then in the earlier capture (0 here).
+    public var lostFramesText: String {
+        if firstLostFrame > 0 { return "frames \(firstLostFrame)–\(lastLostFrame)" }
+        if lastLostFrame > 0 { return "up to frame \(lastLostFrame); full since an earlier capture" }
+        return "none in this capture; full since an earlier capture"
+    }
+}
+
 // MARK: Rendering
 
 extension Summary {
@@ -420,6 +441,7 @@ extension Summary {
         pairs.append(("edit", .string(edit.description)))
         pairs.append(("source", .string(edit.source)))
         pairs.append(("first_frame", edit.firstFrame > 0 ? .int(edit.firstFrame) : .null))
+        if let capture = edit.capture { pairs.append(("first_frame_capture", .string(capture))) }
         pairs.append(("verdicts_after", verdictObject(periods[i + 1].verdicts)))
         pairs.append(("allowed_by_tracking_flows", .array(trackingFlows(i + 1).map(Summary.flowJSON))))
         pairs.append(("cut_flows", .array(cutFlows(i + 1).map(Summary.flowJSON))))
@@ -451,7 +473,8 @@ extension Summary {
         return .object([
             ("start", .string(e.start.rfc3339)), ("end", end),
             ("lost_packets", .int(e.lostPackets)), ("refused_flows", .int(e.refusedFlows)),
-            ("first_lost_frame", .int(e.firstLostFrame)), ("last_lost_frame", .int(e.lastLostFrame)),
+            ("first_lost_frame", e.firstLostFrame > 0 ? .int(e.firstLostFrame) : .null),
+            ("last_lost_frame", e.lastLostFrame > 0 ? .int(e.lastLostFrame) : .null),
         ])
     }
 
@@ -474,6 +497,7 @@ extension Summary {
             lines.append("instance: \(instanceAddresses.joined(separator: ", "))"
                 + (instanceInferred ? " (inferred: the address seen in the most frames; give --instance to be sure)" : ""))
         }
+        lines += context
         lines.append("")
         let width = Verdict.allCases.map { $0.label.count }.max() ?? 0
         let numberWidth = max(String(frames).count, 1)
@@ -503,8 +527,7 @@ extension Summary {
             for group in editGroups {
                 for i in group {
                     let edit = edits[i]
-                    let at = edit.firstFrame > 0 ? "from frame \(edit.firstFrame)" : "after the last frame"
-                    lines.append("  \(edit.time.rfc3339)  \(edit.description)  (\(at); \(edit.source))")
+                    lines.append("  \(edit.time.rfc3339)  \(edit.description)  (\(edit.appliedText); \(edit.source))")
                     for warning in edit.warnings { lines.append("    warning: \(warning)") }
                 }
                 lines += periodLines(group.last! + 1)
@@ -518,7 +541,7 @@ extension Summary {
             for e in exhaustion {
                 let until = e.end.map { "until \($0.rfc3339)" } ?? "until the end of the capture"
                 lines.append("  table full from \(e.start.rfc3339) \(until): \(e.lostPackets) packets lost "
-                    + "(frames \(e.firstLostFrame)–\(e.lastLostFrame)), \(e.refusedFlows) new flows refused")
+                    + "(\(e.lostFramesText)), \(e.refusedFlows) new flows refused")
             }
         }
         if decapsulatedFrames > 0 {

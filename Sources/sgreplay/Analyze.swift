@@ -6,10 +6,15 @@ import Reports
 /// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
 struct Analyze: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Label every frame of a capture and summarise the verdicts.")
+        abstract: "Label every frame of one or more captures and summarise the verdicts.")
 
-    @Argument(help: "A pcap or pcapng file, or - for standard input.")
-    var capture: String
+    @Argument(help: ArgumentHelp(
+        "pcap or pcapng files, or - for standard input (alone). Several: one per interface or one per hour; captures of one interface are replayed as one timeline, in time order.",
+        valueName: "capture"))
+    var captures: [String]
+
+    /// The capture, when there is one.
+    var capture: String { captures[0] }
 
     @OptionGroup(title: "Policy")
     var policyInputs: PolicyInputOptions
@@ -54,6 +59,23 @@ struct Analyze: ParsableCommand {
     }
 
     func validate() throws {
+        if captures.isEmpty {
+            throw ValidationError("Missing expected argument '<capture> ...'")
+        }
+        if captures.count > 1 {
+            if captures.contains("-") {
+                throw ValidationError("- (standard input) can be the only capture: with several, give files")
+            }
+            if annotatePath != nil {
+                throw ValidationError(
+                    "--annotate writes one annotated capture: give one capture (run analyze once per capture to annotate each)")
+            }
+            for (option, path) in [("--labels", labelsPath), ("--report", reportPath)] {
+                if let path, captures.contains(path) {
+                    throw ValidationError("\(option) names a capture, \(path); write it elsewhere")
+                }
+            }
+        }
         if labelsPath == "-" && format == .json {
             throw ValidationError("--labels - and --format json both write to standard output; send the labels to a file")
         }
@@ -73,6 +95,7 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
+        if captures.count > 1 { return try runSeveral() }
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
         let policy = policyInputs.load()

@@ -65,14 +65,16 @@ struct PolicyInputOptions: ParsableArguments {
     }
 
     /// Loads every input; an unusable one ends the run with its one-line message and status 2.
-    func load(extraPolicyFiles: [String] = []) -> LoadedPolicy {
+    /// `eni`: the interface to analyse, when not the one `--eni` names (several captures matched to
+    /// the interfaces of a NetworkInterfaces input).
+    func load(extraPolicyFiles: [String] = [], eni chosen: String? = nil) -> LoadedPolicy {
         // Each --edit becomes a one-item timeline file, read like any other; messages name it
         // "--edit N" rather than the temporary file.
         let edits = EditFiles(edit)
         defer { edits.remove() }
         do {
             var loaded = try PolicyLoader.load(
-                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline + edits.paths, eni: eni,
+                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline + edits.paths, eni: chosen ?? eni,
                 extraInstanceAddresses: instance.compactMap { IPAddress(parsing: $0) },
                 policyState: policyState == .end ? .end : .start)
             if !edits.paths.isEmpty { edits.rename(&loaded) }

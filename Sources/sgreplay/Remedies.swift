@@ -8,7 +8,22 @@ enum Remedies {
     /// Replays the capture once per proposal for every edit (or edits at one instant) after which
     /// some flow passed only by tracking, and returns what each proposal would have changed.
     static func evaluate(
-        baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy
+        baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy,
+        progress: Bool = true, pipeline: @autoclosure () -> Bool = true
+    ) throws -> [Summary.Remedy] {
+        try evaluate(baseline: baseline, engineOptions: engineOptions, policy: policy) { loaded, engine in
+            try Replay.run(
+                capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true,
+                progress: progress, pipeline: pipeline()
+            ).summary
+        }
+    }
+
+    /// The same with any replay: `replay` runs the capture (or a timeline of captures, summed up
+    /// with `Summary.timeline`) under a policy and options with the proposal applied.
+    static func evaluate(
+        baseline: Summary, engineOptions: EngineOptions, policy: LoadedPolicy,
+        replay: (LoadedPolicy, EngineOptions) throws -> Summary
     ) throws -> [Summary.Remedy] {
         var remedies: [Summary.Remedy] = []
         for group in baseline.editGroups {
@@ -25,13 +40,12 @@ enum Remedies {
                 var loaded = policy
                 var engine = engineOptions
                 proposal.apply(&loaded, &engine)
-                let replay = try Replay.run(
-                    capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true)
-                let after = packets(of: target, in: replay.summary, from: period)
+                let replayed = try replay(loaded, engine)
+                let after = packets(of: target, in: replayed, from: period)
                 let stopped = before.packets - after.packets
-                let dropped = replay.summary.count(of: .dropped) + replay.summary.count(of: .lostConntrackExhausted)
+                let dropped = replayed.count(of: .dropped) + replayed.count(of: .lostConntrackExhausted)
                 // Drops beyond those of the flows themselves (both directions) are other traffic's.
-                let targetDrops = drops(of: target, in: replay.summary, from: period) - baselineTargetDrops
+                let targetDrops = drops(of: target, in: replayed, from: period) - baselineTargetDrops
                 remedies.append(Summary.Remedy(
                     afterEdit: group.last!, proposal: proposal.text, trackedPackets: before.packets, stoppedPackets: stopped,
                     flows: flows.count, flowsStopped: before.flows - after.flows,
