@@ -154,6 +154,9 @@ public struct Analysis {
             annotation?.writeNonPacket(slot: i, time: time, reason: Analysis.customBlockReason)
             return
         }
+        // A local, not the stored property: passing a part of `self` while another part changes
+        // makes Swift copy it, byte by byte, for every call.
+        var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
         let explaining = !explainFrames.isEmpty && explainFrames.contains(frame)
         if explaining { engine.advanceClock(to: time, frame: frame) }
         // One copy into a local constant, passed by reference from then on (an element read through
@@ -166,6 +169,7 @@ public struct Analysis {
             engine.judge(current, frame: frame, time: time, into: &judgement)
         }
         if explaining || explainFlow != nil {
+            self.judgement = judgement
             explain(frame: frame, time: time, steps: steps, packet: current, explaining: explaining)
         }
         // Only a packet let through by tracking needs its entry's origin (for the summary's flow list);

@@ -5,7 +5,9 @@ extension Engine {
     ///
     ///     tracking-entry: created at frame 4 (2023-11-14T22:13:21.000000000Z) by sg-web/sgr-ssh inbound tcp 22
     ///     from 203.0.113.1/32, tcp established, expires if idle at …; no inbound rule permits it now
-    public func reasonText(_ j: Judgement, packet p: DecodedPacket) -> String {
+    // Mutating, as are the helpers below, only so that no copy of the engine is made per label:
+    // Swift hands a non-mutating method a large struct's `self` by value.
+    public mutating func reasonText(_ j: Judgement, packet p: DecodedPacket) -> String {
         var text = baseReason(j, p)
         if j.fragmentOfFrame > 0 {
             text = "fragment: later fragment of frame \(j.fragmentOfFrame)'s datagram, same verdict; " + text
@@ -15,7 +17,7 @@ extension Engine {
         return text
     }
 
-    private func baseReason(_ j: Judgement, _ p: DecodedPacket) -> String {
+    private mutating func baseReason(_ j: Judgement, _ p: DecodedPacket) -> String {
         let word = j.direction == .outbound ? "outbound" : "inbound"
         switch j.reason {
         case .notDecoded:
@@ -29,13 +31,13 @@ extension Engine {
         case .awsExempt:
             return "aws-exempt: " + exemptWhat(p) + ", which security groups do not filter"
         case .ruleUntracked:
-            return "sg-rule: \(ruleText(j.rule)) (untracked flow: every packet needs a rule)"
+            return "sg-rule: \(ruleName(j.rule)) (untracked flow: every packet needs a rule)"
         case .ruleNewEntry:
-            return "sg-rule: \(ruleText(j.rule)); new tracking entry" + entryTail(j.entry)
+            return "sg-rule: \(ruleName(j.rule)); new tracking entry" + entryTail(j.entry)
         case .ruleRefreshedEntry:
-            return "sg-rule: \(ruleText(j.rule)); tracking entry refreshed" + entryTail(j.entry)
+            return "sg-rule: \(ruleName(j.rule)); tracking entry refreshed" + entryTail(j.entry)
         case .ruleICMPError:
-            return "sg-rule: \(ruleText(j.rule)) (an ICMP error about no tracked flow: creates no entry)"
+            return "sg-rule: \(ruleName(j.rule)) (an ICMP error about no tracked flow: creates no entry)"
         case .trackingEntry:
             guard let e = j.entry else { return "tracking-entry" }
             return "tracking-entry: \(entryOrigin(e, j)), \(e.state.label), expires if idle at \(e.expires.rfc3339); "
@@ -58,12 +60,12 @@ extension Engine {
             return "no-sg-rule: no \(word) rule permits \(what), and no live tracking entry"
         case .conntrackFull:
             let max = allowance.map(String.init) ?? "unlimited"
-            return "conntrack-full: \(ruleText(j.rule)) permits it, but it needs a new tracking entry and the table is full "
+            return "conntrack-full: \(ruleName(j.rule)) permits it, but it needs a new tracking entry and the table is full "
                 + "(\(j.occupancy) of \(max) entries)"
         }
     }
 
-    private func exemptWhat(_ p: DecodedPacket) -> String {
+    private mutating func exemptWhat(_ p: DecodedPacket) -> String {
         let names: [String: String] = [
             "169.254.169.254": "the instance metadata service", "fd00:ec2::254": "the instance metadata service",
             "169.254.169.123": "Amazon Time Sync", "fd00:ec2::123": "Amazon Time Sync",
@@ -83,15 +85,20 @@ extension Engine {
         registry.text(index) ?? "a rule"
     }
 
-    private func entryOrigin(_ e: EntrySnapshot, _ j: Judgement) -> String {
-        if e.preexisting {
-            return "assumed established before the capture (\(ruleText(e.rule)) permitted its first packet under the initial policy)"
-        }
-        let when = entryCreated(j).map { " (\($0.rfc3339))" } ?? ""
-        return "created at frame \(e.createdFrame)\(when) by \(ruleText(e.rule))"
+    /// The same from the mutating helpers (a non-mutating call from them would copy the engine).
+    private mutating func ruleName(_ index: Int32) -> String {
+        registry.text(index) ?? "a rule"
     }
 
-    private func entryTail(_ e: EntrySnapshot?) -> String {
+    private mutating func entryOrigin(_ e: EntrySnapshot, _ j: Judgement) -> String {
+        if e.preexisting {
+            return "assumed established before the capture (\(ruleName(e.rule)) permitted its first packet under the initial policy)"
+        }
+        let when = entryCreated(j).map { " (\($0.rfc3339))" } ?? ""
+        return "created at frame \(e.createdFrame)\(when) by \(ruleName(e.rule))"
+    }
+
+    private mutating func entryTail(_ e: EntrySnapshot?) -> String {
         guard let e else { return "" }
         var text = " (\(e.state.label)"
         if e.preexisting {

@@ -105,7 +105,11 @@ struct ConnectionTable: @unchecked Sendable {
 
     @inline(__always)
     func prefetch(hash: UInt64) {
-        sgreplay_prefetch(storage.slots + (Int(truncatingIfNeeded: hash) & mask))
+        // Two slots: with linear probing at up to 80% occupancy (tombstones included) a lookup often
+        // reads the next slot too.
+        let i = Int(truncatingIfNeeded: hash) & mask
+        sgreplay_prefetch(storage.slots + i)
+        sgreplay_prefetch(storage.slots + ((i + 1) & mask))
     }
 
     subscript(slot: Int) -> Connection {
