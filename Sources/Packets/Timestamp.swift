@@ -61,27 +61,40 @@ extension Timestamp {
         var rem = seconds % 86_400
         if rem < 0 { rem += 86_400; days -= 1 }
         let (y, m, d) = Timestamp.civil(fromDays: days)
-        func put(_ value: Int64, width: Int) {
-            // Most significant digit first, without a temporary array (this runs for every label).
-            var divisor: Int64 = 1
-            for _ in 1..<width { divisor &*= 10 }
-            var v = value
-            while divisor > 0 {
-                out.append(UInt8(48 + (v / divisor) % 10))
-                v %= divisor
-                divisor /= 10
-            }
-        }
         if y < 0 || y > 9999 {
             // Outside RFC 3339's four-digit years: write the year as it is rather than wrap.
             out.append(contentsOf: Array(String(y).utf8))
         } else {
-            put(y, width: 4)
+            out.append(contentsOf: Timestamp.digits(y, width: 4))
         }
-        out.append(45); put(m, width: 2); out.append(45); put(d, width: 2)
-        out.append(84)  // T
-        put(rem / 3600, width: 2); out.append(58); put(rem / 60 % 60, width: 2); out.append(58)
-        put(rem % 60, width: 2); out.append(46); put(fraction, width: 9); out.append(90)  // Z
+        // The rest has a fixed width: written into a small buffer, then appended at once (appending
+        // byte by byte costs more than the arithmetic; this runs for every label).
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 26) { b in
+            func put(_ value: Int64, width: Int, at start: Int) {
+                var v = value
+                var i = start + width - 1
+                while i >= start {
+                    b[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+                    v /= 10
+                    i -= 1
+                }
+            }
+            b[0] = 45; put(m, width: 2, at: 1); b[3] = 45; put(d, width: 2, at: 4)
+            b[6] = 84  // T
+            put(rem / 3600, width: 2, at: 7); b[9] = 58; put(rem / 60 % 60, width: 2, at: 10); b[12] = 58
+            put(rem % 60, width: 2, at: 13); b[15] = 46; put(fraction, width: 9, at: 16); b[25] = 90  // Z
+            out.append(contentsOf: UnsafeBufferPointer(b))
+        }
+    }
+
+    private static func digits(_ value: Int64, width: Int) -> [UInt8] {
+        var v = value
+        var bytes = [UInt8](repeating: 48, count: width)
+        for i in stride(from: width - 1, through: 0, by: -1) {
+            bytes[i] = UInt8(truncatingIfNeeded: 48 + v % 10)
+            v /= 10
+        }
+        return bytes
     }
 
     /// Howard Hinnant's days-from-civil inverse: proleptic Gregorian date of a day count from 1970-01-01.

@@ -19,6 +19,8 @@ public struct Analysis {
     /// The annotated pcapng, when asked for: it keeps each waiting frame's bytes until it is judged.
     public var annotation: AnnotatedCapture?
     public var judgement = Judgement(verdict: .skipped, reason: .notDecoded)
+    /// The label's reason, rebuilt in place for each frame.
+    private var reasonBytes: [UInt8] = []
     /// `sgreplay explain`: frames to explain step by step, and a flow whose frames to list.
     public var explainFrames: Set<Int> = []
     public var explainFlow: String?
@@ -186,7 +188,16 @@ public struct Analysis {
         summary.record(
             judgement, packet: current, frame: frame, time: time, wireLength: slot.pointee.wireLength,
             liveEntries: engine.liveAfterLastFrame, entryCreated: created, entryRule: rule)
-        if labels != nil || annotation != nil {
+        if let labels, annotation == nil {
+            // Labels alone: the reason goes from the engine into a reused byte buffer, no String.
+            reasonBytes.removeAll(keepingCapacity: true)
+            engine.appendReason(judgement, packet: current, to: &reasonBytes)
+            labels.write(
+                frame: frame, time: time, verdict: judgement.verdict,
+                direction: judgement.verdict == .skipped ? nil : judgement.direction,
+                flow: judgement.verdict == .skipped ? nil : FlowText(judgement, packet: current),
+                reasonBytes: reasonBytes, packet: current, timingAmbiguous: judgement.timingAmbiguous)
+        } else if labels != nil || annotation != nil {
             let packet = current
             let reason = engine.reasonText(judgement, packet: packet)  // built once for both
             labels?.write(

@@ -66,22 +66,48 @@ public indirect enum JSON: Sendable, Equatable {
         }
     }
 
+    private static func appendEscaped(_ byte: UInt8, to out: inout [UInt8]) {
+        switch byte {
+        case 34: out.append(92); out.append(34)
+        case 92: out.append(92); out.append(92)
+        case 10: out.append(92); out.append(110)
+        case 13: out.append(92); out.append(114)
+        case 9: out.append(92); out.append(116)
+        default:
+            out.append(contentsOf: "\\u00".utf8)
+            out.append(hexDigit(byte >> 4))
+            out.append(hexDigit(byte & 0xf))
+        }
+    }
+
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
         out.append(34)
-        for byte in s.utf8 {
-            switch byte {
-            case 34: out.append(92); out.append(34)
-            case 92: out.append(92); out.append(92)
-            case 10: out.append(92); out.append(110)
-            case 13: out.append(92); out.append(114)
-            case 9: out.append(92); out.append(116)
-            case 0..<32:
-                out.append(contentsOf: "\\u00".utf8)
-                out.append(hexDigit(byte >> 4))
-                out.append(hexDigit(byte & 0xf))
-            default: out.append(byte)
+        // Runs of bytes that need no escaping (nearly all of them) are copied at once.
+        var s = s
+        s.withUTF8 { bytes in
+            var start = 0
+            for (i, byte) in bytes.enumerated() where byte < 32 || byte == 34 || byte == 92 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                appendEscaped(byte, to: &out)
+                start = i + 1
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        }
+        out.append(34)
+    }
+
+    /// The same for text already in UTF-8 bytes.
+    public static func appendString(bytes: [UInt8], to out: inout [UInt8]) {
+        out.append(34)
+        bytes.withUnsafeBufferPointer { bytes in
+            var start = 0
+            for (i, byte) in bytes.enumerated() where byte < 32 || byte == 34 || byte == 92 {
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+                appendEscaped(byte, to: &out)
+                start = i + 1
+            }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         }
         out.append(34)
     }

@@ -21,6 +21,15 @@ public struct LabelWriter {
     ) {
         var out = output.buffer
         output.buffer = []  // take the buffer to append in place without a copy
+        start(frame: frame, time: time, verdict: verdict, direction: direction, flow: flow, &out)
+        out.appendASCII(",\"reason\":")
+        JSON.appendString(String(reason), to: &out)
+        finish(packet: packet, timingAmbiguous: timingAmbiguous, &out)
+    }
+
+    private func start(
+        frame: Int, time: Timestamp, verdict: Verdict, direction: Direction?, flow: FlowText?, _ out: inout [UInt8]
+    ) {
         out.appendASCII("{\"frame\":")
         out.appendDecimal(frame)
         out.appendASCII(",\"verdict\":\"")
@@ -41,8 +50,22 @@ public struct LabelWriter {
         } else {
             out.appendASCII("null")
         }
+    }
+
+    /// The same with the reason as UTF-8 bytes (`Engine.appendReason`): no `String` per frame.
+    public func write(
+        frame: Int, time: Timestamp, verdict: Verdict, direction: Direction?,
+        flow: FlowText?, reasonBytes reason: [UInt8], packet: borrowing DecodedPacket, timingAmbiguous: Bool = false
+    ) {
+        var out = output.buffer
+        output.buffer = []
+        start(frame: frame, time: time, verdict: verdict, direction: direction, flow: flow, &out)
         out.appendASCII(",\"reason\":")
-        JSON.appendString(String(reason), to: &out)
+        JSON.appendString(bytes: reason, to: &out)
+        finish(packet: packet, timingAmbiguous: timingAmbiguous, &out)
+    }
+
+    private func finish(packet: borrowing DecodedPacket, timingAmbiguous: Bool, _ out: inout [UInt8]) {
         if packet.hasIP {
             out.appendASCII(",\"src\":\"")
             out.appendAddress(packet.src)

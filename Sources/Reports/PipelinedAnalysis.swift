@@ -223,16 +223,18 @@ final class FrameRing: @unchecked Sendable {
         }
     }
 
-    /// One step of waiting for the other thread: a few hundred pauses, then yielding the core, then
-    /// short sleeps (the other side is far behind, e.g. reading a slow pipe: stop burning a core).
+    /// One step of waiting for the other thread: a hundred pauses (a few microseconds), then
+    /// yielding the core, then short sleeps.
     static func pause(_ spins: inout Int) {
         spins &+= 1
-        if spins < 256 {
+        if spins < 128 {
             sgreplay_pause()
-        } else if spins < 4096 {
+        } else if spins < 160 {
             sched_yield()
         } else {
-            usleep(50)
+            // Far behind (labels being written, a slow pipe): a short sleep, not a busy core that
+            // another capture's replay could use.
+            usleep(20)
         }
     }
 }

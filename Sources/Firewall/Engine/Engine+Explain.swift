@@ -17,6 +17,78 @@ extension Engine {
         return text
     }
 
+    /// `reasonText`, appended to a byte buffer. The reasons of nearly every frame (a rule, a
+    /// tracking entry) are written straight into it, with no `String` built: this runs per label.
+    public mutating func appendReason(_ j: Judgement, packet p: DecodedPacket, to out: inout [UInt8]) {
+        guard j.fragmentOfFrame == 0 && !j.protocolOnly else {
+            out.append(contentsOf: reasonText(j, packet: p).utf8)
+            return
+        }
+        switch j.reason {
+        case .ruleUntracked:
+            out.appendASCII("sg-rule: ")
+            appendRuleName(j.rule, to: &out)
+            out.appendASCII(" (untracked flow: every packet needs a rule)")
+        case .ruleNewEntry, .ruleRefreshedEntry:
+            out.appendASCII("sg-rule: ")
+            appendRuleName(j.rule, to: &out)
+            if j.reason == .ruleNewEntry {
+                out.appendASCII("; new tracking entry")
+            } else {
+                out.appendASCII("; tracking entry refreshed")
+            }
+            if let e = j.entry {
+                out.appendASCII(" (")
+                out.append(contentsOf: e.state.label.utf8)
+                if e.preexisting {
+                    out.appendASCII(", assumed established before the capture")
+                } else if e.createdFrame != currentFrameForText {
+                    out.appendASCII(", created at frame ")
+                    out.appendDecimal(e.createdFrame)
+                }
+                out.appendASCII(", expires if idle at ")
+                e.expires.appendRFC3339(to: &out)
+                out.append(41)  // )
+            }
+        case .trackingEntry:
+            guard let e = j.entry else {
+                out.appendASCII("tracking-entry")
+                return
+            }
+            out.appendASCII("tracking-entry: ")
+            if e.preexisting {
+                out.appendASCII("assumed established before the capture (")
+                appendRuleName(e.rule, to: &out)
+                out.appendASCII(" permitted its first packet under the initial policy)")
+            } else {
+                out.appendASCII("created at frame ")
+                out.appendDecimal(e.createdFrame)
+                if let created = Engine.entryCreated(j, in: table) {
+                    out.appendASCII(" (")
+                    created.appendRFC3339(to: &out)
+                    out.append(41)
+                }
+                out.appendASCII(" by ")
+                appendRuleName(e.rule, to: &out)
+            }
+            out.appendASCII(", ")
+            out.append(contentsOf: e.state.label.utf8)
+            out.appendASCII(", expires if idle at ")
+            e.expires.appendRFC3339(to: &out)
+            out.appendASCII(j.direction == .outbound ? "; no outbound rule permits it now" : "; no inbound rule permits it now")
+        default:
+            out.append(contentsOf: baseReason(j, p).utf8)
+        }
+    }
+
+    private mutating func appendRuleName(_ index: Int32, to out: inout [UInt8]) {
+        if let text = registry.text(index) {
+            out.append(contentsOf: text.utf8)
+        } else {
+            out.appendASCII("a rule")
+        }
+    }
+
     private mutating func baseReason(_ j: Judgement, _ p: DecodedPacket) -> String {
         let word = j.direction == .outbound ? "outbound" : "inbound"
         switch j.reason {

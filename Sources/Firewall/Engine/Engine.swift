@@ -706,7 +706,9 @@ public struct Engine: Sendable {
 
     /// When the entry a judgement used was created (read from the table: valid for the judgement
     /// just made, before the next frame is judged).
-    public func entryCreated(_ j: Judgement) -> Timestamp? {
+    public func entryCreated(_ j: Judgement) -> Timestamp? { Engine.entryCreated(j, in: table) }
+
+    static func entryCreated(_ j: Judgement, in table: ConnectionTable) -> Timestamp? {
         guard let e = j.entry, let flow = j.flow else { return nil }
         let slot = Int(e.slot)
         let c = table[slot]

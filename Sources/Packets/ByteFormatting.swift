@@ -1,27 +1,29 @@
-import Packets
-
-/// Appending numbers and addresses as text straight into a byte buffer: the labels writer's tools,
-/// so that no `String` is built per frame.
+/// Appending numbers and addresses as text straight into a byte buffer: the tools of the labels
+/// writer and of the engine's reason texts, so that no `String` is built per frame.
 extension Array where Element == UInt8 {
+    /// Digits written into a small buffer from the end, then appended at once (appending byte by
+    /// byte costs a capacity check each).
     @inlinable
-    mutating func appendDecimal(_ value: Int) {
-        if value < 0 { append(45) }
-        var v = value.magnitude
-        var divisor: UInt = 1
-        while divisor <= v / 10 { divisor &*= 10 }
-        while divisor > 0 {
-            append(48 &+ UInt8(truncatingIfNeeded: v / divisor))
-            v %= divisor
-            divisor /= 10
+    public mutating func appendDecimal(_ value: Int) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { b in
+            var v = value.magnitude
+            var i = 20
+            repeat {
+                i -= 1
+                b[i] = 48 &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v > 0
+            if value < 0 { append(45) }
+            append(contentsOf: UnsafeBufferPointer(rebasing: b[i..<20]))
         }
     }
 
     @inlinable
-    mutating func appendASCII(_ s: StaticString) {
+    public mutating func appendASCII(_ s: StaticString) {
         s.withUTF8Buffer { append(contentsOf: $0) }
     }
 
-    mutating func appendHex(_ v: UInt16) {
+    public mutating func appendHex(_ v: UInt16) {
         var started = false
         for shift in stride(from: 12, through: 0, by: -4) {
             let nibble = UInt8((v >> UInt16(shift)) & 0xf)
@@ -33,7 +35,7 @@ extension Array where Element == UInt8 {
     }
 
     /// IPv4 dotted quad, or IPv6 in RFC 5952 form (the same text as `IPAddress.description`).
-    mutating func appendAddress(_ a: IPAddress) {
+    public mutating func appendAddress(_ a: IPAddress) {
         if a.isIPv4 {
             let v = a.v4
             appendDecimal(Int(v >> 24)); append(46)
