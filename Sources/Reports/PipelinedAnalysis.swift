@@ -39,16 +39,30 @@ public final class PipelinedAnalysis {
         var judgedSeen = 0
     }
 
-    /// Whether a run should use two threads: more than one core, and not turned off with
-    /// `SGREPLAY_PIPELINE=0` (for comparing, and for machines where a second busy thread hurts).
+    /// Whether a run should use two threads: more than one core, unless `SGREPLAY_PIPELINE` says
+    /// otherwise (0: never, for comparing or where a second busy thread hurts; 1: always, even on
+    /// one core, for tests).
     public static var isWorthwhile: Bool {
-        if let setting = getenv("SGREPLAY_PIPELINE"), String(cString: setting) == "0" { return false }
+        if let setting = getenv("SGREPLAY_PIPELINE") {
+            let value = String(cString: setting)
+            if value == "0" { return false }
+            if value == "1" { return true }
+        }
         return sysconf(Int32(_SC_NPROCESSORS_ONLN)) > 1
+    }
+
+    /// Frames in flight: 1024, or `SGREPLAY_PIPELINE_SLOTS` (a power of two from 2: the tests run
+    /// with a ring of two slots, where the two threads wait for each other at nearly every frame).
+    public static var configuredCapacity: Int {
+        guard let setting = getenv("SGREPLAY_PIPELINE_SLOTS"), let n = Int(String(cString: setting)),
+            n >= 2, n & (n - 1) == 0
+        else { return 1024 }
+        return n
     }
 
     /// Starts the judging thread with `analysis`; nil if no thread could be started. `capacity`:
     /// frames in flight (a power of two); 1024 slots of ~250 bytes stay within the L2 cache.
-    public init?(_ analysis: Analysis, capacity: Int = 1024) {
+    public init?(_ analysis: Analysis, capacity: Int = PipelinedAnalysis.configuredCapacity) {
         precondition(capacity >= 2 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
         reading = .allocate(capacity: 1)
         reading.initialize(to: Reading(decoder: analysis.decoder, clock: analysis.engine.ruleClock()))
