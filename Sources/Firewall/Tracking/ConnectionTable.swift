@@ -21,11 +21,6 @@ import Darwin
 /// tombstones), which re-queues every entry. No allocation per packet once the arrays have grown.
 struct ConnectionTable: @unchecked Sendable {
     private var storage: Storage
-    /// Per slot: when the entry was created, the time of its newest heap node, a serial that tells a
-    /// reused slot apart.
-    private var created: [Int64]
-    private var scheduled: [Int64]
-    private var serials: [UInt32]
     private var heap: [HeapNode] = []
     private var nextSerial: UInt32 = 1
     private var tombstones = 0
@@ -38,41 +33,91 @@ struct ConnectionTable: @unchecked Sendable {
         var serial: UInt32
     }
 
-    /// The slots, 64-byte aligned; zeroed memory is a table of empty slots.
+    /// The slots and their side arrays, in anonymous memory the system zeroes on first touch: a
+    /// table of empty slots costs memory only as it fills, and a table being rebuilt gives its
+    /// memory back as it is read (`release`), so the old and the new table are not both resident.
     final class Storage {
         let slots: UnsafeMutablePointer<Connection>
+        /// Per slot: when the entry was created, the time of its newest heap node, a serial that
+        /// tells a reused slot apart.
+        let created: UnsafeMutablePointer<Int64>
+        let scheduled: UnsafeMutablePointer<Int64>
+        let serials: UnsafeMutablePointer<UInt32>
         let capacity: Int
+        private let mappings: [Mapping]
+
+        struct Mapping {
+            var base: UnsafeMutableRawPointer
+            var length: Int
+        }
 
         init(capacity: Int) {
             self.capacity = capacity
-            let bytes = capacity * MemoryLayout<Connection>.stride
-            // Large tables on 2 MiB pages where the kernel allows it: lookups are random over the
-            // whole table, and with 4 KiB pages each one would also miss the TLB.
-            let alignment = bytes >= 1 << 22 ? 1 << 21 : 64
-            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: alignment)
-            #if os(Linux)
-            if alignment > 64 { _ = madvise(raw, bytes, 14) }  // MADV_HUGEPAGE
-            #endif
-            memset(raw, 0, bytes)
-            slots = raw.bindMemory(to: Connection.self, capacity: capacity)
+            // Large slot arrays on 2 MiB pages where the kernel allows it: lookups are random over
+            // the whole table, and with 4 KiB pages each one would also miss the TLB.
+            let s = Storage.map(capacity * MemoryLayout<Connection>.stride, hugePages: true)
+            let c = Storage.map(capacity * 8, hugePages: false)
+            let d = Storage.map(capacity * 8, hugePages: false)
+            let e = Storage.map(capacity * 4, hugePages: false)
+            mappings = [s.mapping, c.mapping, d.mapping, e.mapping]
+            slots = s.start.bindMemory(to: Connection.self, capacity: capacity)
+            created = c.start.bindMemory(to: Int64.self, capacity: capacity)
+            scheduled = d.start.bindMemory(to: Int64.self, capacity: capacity)
+            serials = e.start.bindMemory(to: UInt32.self, capacity: capacity)
+        }
+
+        /// Zeroed memory of `bytes` (2 MiB-aligned for large slot arrays).
+        private static func map(_ bytes: Int, hugePages: Bool) -> (start: UnsafeMutableRawPointer, mapping: Mapping) {
+            let huge = hugePages && bytes >= 1 << 22
+            let length = bytes + (huge ? 1 << 21 : 0)
+            guard let base = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+                base != MAP_FAILED
+            else { fatalError("out of memory for a tracking table of \(bytes) bytes") }
+            var start = base
+            if huge {
+                let address = Int(bitPattern: base)
+                start = base + ((1 << 21) - address & ((1 << 21) - 1)) & ((1 << 21) - 1)
+                #if os(Linux)
+                _ = madvise(start, bytes, 14)  // MADV_HUGEPAGE
+                #endif
+            }
+            return (start, Mapping(base: base, length: length))
         }
 
         func copy() -> Storage {
             let other = Storage(capacity: capacity)
             other.slots.update(from: slots, count: capacity)
+            other.created.update(from: created, count: capacity)
+            other.scheduled.update(from: scheduled, count: capacity)
+            other.serials.update(from: serials, count: capacity)
             return other
         }
 
-        deinit { UnsafeMutableRawPointer(slots).deallocate() }
+        /// Gives the memory of slots `range` back to the system (whole pages inside it; they read
+        /// as zero afterwards). Only for a table being dropped: nothing may read them again.
+        func release(_ range: Range<Int>) {
+            Storage.release(UnsafeMutableRawPointer(slots), MemoryLayout<Connection>.stride, range)
+            Storage.release(UnsafeMutableRawPointer(created), 8, range)
+            Storage.release(UnsafeMutableRawPointer(scheduled), 8, range)
+            Storage.release(UnsafeMutableRawPointer(serials), 4, range)
+        }
+
+        private static func release(_ base: UnsafeMutableRawPointer, _ stride: Int, _ range: Range<Int>) {
+            let page = 4096
+            let from = (Int(bitPattern: base) + range.lowerBound * stride + page - 1) / page * page
+            let to = (Int(bitPattern: base) + range.upperBound * stride) / page * page
+            if to > from { _ = madvise(UnsafeMutableRawPointer(bitPattern: from), to - from, MADV_DONTNEED) }
+        }
+
+        deinit {
+            for m in mappings { munmap(m.base, m.length) }
+        }
     }
 
     init(initialCapacity: Int = 1024) {
         var capacity = 16
         while capacity < initialCapacity * 2 { capacity <<= 1 }
         storage = Storage(capacity: capacity)
-        created = [Int64](repeating: 0, count: capacity)
-        scheduled = [Int64](repeating: 0, count: capacity)
-        serials = [UInt32](repeating: 0, count: capacity)
     }
 
     private var mask: Int { storage.capacity - 1 }
@@ -120,7 +165,7 @@ struct ConnectionTable: @unchecked Sendable {
         }
     }
 
-    func createdTime(_ slot: Int) -> Int64 { created[slot] }
+    func createdTime(_ slot: Int) -> Int64 { storage.created[slot] }
 
     /// Adds a new entry (its key must not be present) and schedules its expiry check; returns its slot.
     @discardableResult
@@ -135,21 +180,22 @@ struct ConnectionTable: @unchecked Sendable {
         while slots[i].slotState == 1 { i = (i + 1) & mask }
         if slots[i].slotState == 2 { tombstones -= 1 }
         slots[i] = entry
-        created[i] = time
-        serials[i] = nextSerial
+        storage.created[i] = time
+        storage.serials[i] = nextSerial
         nextSerial = nextSerial == .max ? 1 : nextSerial + 1
-        scheduled[i] = expiry
+        storage.scheduled[i] = expiry
         count += 1
-        push(HeapNode(time: expiry, slot: UInt32(i), serial: serials[i]))
+        push(HeapNode(time: expiry, slot: UInt32(i), serial: storage.serials[i]))
         return i
     }
 
     /// Re-queues an entry whose expiry moved earlier than its queued check (a state change to a
     /// shorter timeout).
     mutating func reschedule(_ slot: Int, expiry: Int64) {
-        guard expiry < scheduled[slot] else { return }
-        scheduled[slot] = expiry
-        push(HeapNode(time: expiry, slot: UInt32(slot), serial: serials[slot]))
+        guard expiry < storage.scheduled[slot] else { return }
+        makeUnique()
+        storage.scheduled[slot] = expiry
+        push(HeapNode(time: expiry, slot: UInt32(slot), serial: storage.serials[slot]))
     }
 
     /// Removes every entry whose expiry (`lastSeen + timeout(state)`) is at or before `now`, in
@@ -159,18 +205,21 @@ struct ConnectionTable: @unchecked Sendable {
             popTop()
             let slot = Int(top.slot)
             // A node for a freed or reused slot, or superseded by a newer node, is stale.
-            guard storage.slots[slot].slotState == 1, serials[slot] == top.serial, scheduled[slot] == top.time else { continue }
+            guard storage.slots[slot].slotState == 1, storage.serials[slot] == top.serial,
+                storage.scheduled[slot] == top.time
+            else { continue }
             let entry = storage.slots[slot]
             let due = timeouts.expiry(of: entry)
             if due <= now {
                 expired(entry, due)
                 makeUnique()
                 storage.slots[slot].slotState = 2
-                serials[slot] = 0
+                storage.serials[slot] = 0
                 tombstones += 1
                 count -= 1
             } else {
-                scheduled[slot] = due
+                makeUnique()
+                storage.scheduled[slot] = due
                 push(HeapNode(time: due, slot: top.slot, serial: top.serial))
             }
         }
@@ -181,7 +230,7 @@ struct ConnectionTable: @unchecked Sendable {
         guard storage.slots[slot].slotState == 1 else { return }
         makeUnique()
         storage.slots[slot].slotState = 2
-        serials[slot] = 0
+        storage.serials[slot] = 0
         tombstones += 1
         count -= 1
     }
@@ -194,10 +243,11 @@ struct ConnectionTable: @unchecked Sendable {
     /// Queues a fresh check for every entry (after the timeouts changed).
     mutating func rescheduleAll(_ timeouts: TimeoutTable) {
         heap.removeAll(keepingCapacity: true)
+        makeUnique()
         for i in 0..<storage.capacity where storage.slots[i].slotState == 1 {
             let due = timeouts.expiry(of: storage.slots[i])
-            scheduled[i] = due
-            push(HeapNode(time: due, slot: UInt32(i), serial: serials[i]))
+            storage.scheduled[i] = due
+            push(HeapNode(time: due, slot: UInt32(i), serial: storage.serials[i]))
         }
     }
 
@@ -212,24 +262,26 @@ struct ConnectionTable: @unchecked Sendable {
     /// dropping tombstones; every entry keeps its expiry check.
     private mutating func rebuild() {
         let old = storage
-        let oldCreated = created, oldScheduled = scheduled, oldSerials = serials
         var capacity = old.capacity
         while (count + 1) * 2 > capacity { capacity <<= 1 }
         storage = Storage(capacity: capacity)
-        created = [Int64](repeating: 0, count: capacity)
-        scheduled = [Int64](repeating: 0, count: capacity)
-        serials = [UInt32](repeating: 0, count: capacity)
         heap.removeAll(keepingCapacity: true)
         tombstones = 0
         let mask = capacity - 1
-        for j in 0..<old.capacity where old.slots[j].slotState == 1 {
-            var i = Int(truncatingIfNeeded: old.slots[j].key.fastHash) & mask
-            while storage.slots[i].slotState != 0 { i = (i + 1) & mask }
-            storage.slots[i] = old.slots[j]
-            created[i] = oldCreated[j]
-            scheduled[i] = oldScheduled[j]
-            serials[i] = oldSerials[j]
-            push(HeapNode(time: oldScheduled[j], slot: UInt32(i), serial: oldSerials[j]))
+        let new = storage
+        // The old table gives its memory back as it is read, a few hundred slots at a time.
+        let chunk = 1 << 15
+        for j in 0..<old.capacity {
+            if old.slots[j].slotState == 1 {
+                var i = Int(truncatingIfNeeded: old.slots[j].key.fastHash) & mask
+                while new.slots[i].slotState != 0 { i = (i + 1) & mask }
+                new.slots[i] = old.slots[j]
+                new.created[i] = old.created[j]
+                new.scheduled[i] = old.scheduled[j]
+                new.serials[i] = old.serials[j]
+                push(HeapNode(time: old.scheduled[j], slot: UInt32(i), serial: old.serials[j]))
+            }
+            if (j + 1) % chunk == 0 { old.release((j + 1 - chunk)..<(j + 1)) }
         }
     }
 
