@@ -177,17 +177,7 @@ public struct CombinedReport: Sendable {
     }
 
     var verdictBlocks: [Block] {
-        var rows: [Table.Row] = Verdict.allCases.map { v in
-            let n = combined.count(of: v)
-            return Table.Row(
-                cells: [[.verdict(v)], [.text(String(n))], [.text(IncidentReport.percent(n, of: combined.frames))]],
-                data: [("verdict", v.label)])
-        }
-        rows.append(Table.Row(cells: [[.strong("all frames")], [.strong(String(combined.frames))], [.text("")]]))
-        var blocks: [Block] = [.table(Table(
-            id: "verdict-counts",
-            columns: [.init(title: "verdict"), .init(title: "frames", alignment: .right), .init(title: "share", alignment: .right)],
-            rows: rows, empty: ""))]
+        var blocks = [IncidentReport.verdictTable(frames: combined.frames) { combined.count(of: $0) }]
         let skipped = combined.skippedReasons.map { reason in
             ListItem(inlines: [.text("\(reason.count) "), .code(reason.key)] + (reason.example.map { [.text(", e.g. "), .code($0)] } ?? []))
         }
@@ -258,20 +248,7 @@ public struct CombinedReport: Sendable {
 
     func html() -> String {
         let totals = renderer
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light">
-            <meta name="generator" content="sgreplay">
-            <title>\(Escape.html(title))</title>
-            <style>
-            \(CombinedReport.css)</style>
-            </head>
-            <body>
-            <main>
+        var out = IncidentReport.htmlPageStart(title: title, css: CombinedReport.css) + """
             <header>
             <p class="kicker">sgreplay incident report</p>
             <h1>\(Escape.html(title))</h1>

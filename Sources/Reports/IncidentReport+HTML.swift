@@ -7,21 +7,28 @@ import Packets
 /// (one `tr.flow` per flow and period, `data-flow`), `#cut-flows`, `#blocked-flows`, `#exhaustion`,
 /// `#verdict-counts`, `#assumptions`.
 extension IncidentReport {
+    /// The page up to `<main>`: one self-contained document, its style inline.
+    static func htmlPageStart(title: String, css: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <meta name="color-scheme" content="light">
+        <meta name="generator" content="sgreplay">
+        <title>\(Escape.html(title))</title>
+        <style>
+        \(css)</style>
+        </head>
+        <body>
+        <main>
+
+        """
+    }
+
     public func html() -> String {
-        var out = """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <meta name="color-scheme" content="light">
-            <meta name="generator" content="sgreplay">
-            <title>\(Escape.html(title))</title>
-            <style>
-            \(IncidentReport.css)</style>
-            </head>
-            <body>
-            <main>
+        var out = IncidentReport.htmlPageStart(title: title, css: IncidentReport.css) + """
             <header>
             <p class="kicker">sgreplay incident report</p>
             <h1>\(Escape.html(summary.captureName))</h1>

@@ -509,18 +509,23 @@ extension IncidentReport {
 
     // MARK: Verdicts
 
-    var verdictBlocks: [Block] {
+    /// The table of verdict counts (`#verdict-counts`), for one capture or for several.
+    static func verdictTable(frames: Int, count: (Verdict) -> Int) -> Block {
         var rows: [Table.Row] = Verdict.allCases.map { v in
-            let n = summary.count(of: v)
+            let n = count(v)
             return Table.Row(
-                cells: [[.verdict(v)], [.text(String(n))], [.text(IncidentReport.percent(n, of: summary.frames))]],
+                cells: [[.verdict(v)], [.text(String(n))], [.text(IncidentReport.percent(n, of: frames))]],
                 data: [("verdict", v.label)])
         }
-        rows.append(Table.Row(cells: [[.strong("all frames")], [.strong(String(summary.frames))], [.text("")]]))
-        var blocks: [Block] = [.table(Table(
+        rows.append(Table.Row(cells: [[.strong("all frames")], [.strong(String(frames))], [.text("")]]))
+        return .table(Table(
             id: "verdict-counts",
             columns: [.init(title: "verdict"), .init(title: "frames", alignment: .right), .init(title: "share", alignment: .right)],
-            rows: rows, empty: ""))]
+            rows: rows, empty: ""))
+    }
+
+    var verdictBlocks: [Block] {
+        var blocks = [IncidentReport.verdictTable(frames: summary.frames) { summary.count(of: $0) }]
 
         var skipped: [ListItem] = []
         for category in DecodeAnomaly.Category.allCases where summary.anomalies[category.rawValue] > 0 {

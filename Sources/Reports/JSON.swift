@@ -82,33 +82,25 @@ public indirect enum JSON: Sendable, Equatable {
 
     /// Appends `s` as a JSON string literal, escaping quotes, backslashes and control characters.
     public static func appendString(_ s: String, to out: inout [UInt8]) {
-        out.append(34)
-        // Runs of bytes that need no escaping (nearly all of them) are copied at once.
         var s = s
-        s.withUTF8 { bytes in
-            var start = 0
-            for (i, byte) in bytes.enumerated() where byte < 32 || byte == 34 || byte == 92 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                appendEscaped(byte, to: &out)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
-        }
-        out.append(34)
+        s.withUTF8 { appendString(utf8: $0, to: &out) }
     }
 
     /// The same for text already in UTF-8 bytes.
     public static func appendString(bytes: [UInt8], to out: inout [UInt8]) {
+        bytes.withUnsafeBufferPointer { appendString(utf8: $0, to: &out) }
+    }
+
+    private static func appendString(utf8 bytes: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) {
         out.append(34)
-        bytes.withUnsafeBufferPointer { bytes in
-            var start = 0
-            for (i, byte) in bytes.enumerated() where byte < 32 || byte == 34 || byte == 92 {
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
-                appendEscaped(byte, to: &out)
-                start = i + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
+        // Runs of bytes that need no escaping (nearly all of them) are copied at once.
+        var start = 0
+        for (i, byte) in bytes.enumerated() where byte < 32 || byte == 34 || byte == 92 {
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<i]))
+            appendEscaped(byte, to: &out)
+            start = i + 1
         }
+        out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start...]))
         out.append(34)
     }
 

@@ -9,10 +9,10 @@ import Glibc
 import Darwin
 #endif
 
-/// `Analysis` on two threads. The capture loop's thread reads and decodes frames into a ring; a
-/// second thread judges, counts and labels them, strictly in capture order. libpcap's reading and
-/// the decoding then overlap the judging, so a run takes about as long as the slower half rather
-/// than both. The results are the same as `Analysis`'s, frame for frame (the tests run every trace
+/// `Analysis` on two threads. The capture loop's thread reads frames, decodes them and classifies
+/// them under the rules in force (`RuleClock`) into a ring; a second thread does the tracking
+/// table's part of judging, counts and labels them, strictly in capture order. The two halves
+/// overlap, so a run takes about as long as the slower one rather than both. The results are the same as `Analysis`'s, frame for frame (the tests run every trace
 /// both ways, and with a ring of two slots).
 ///
 ///     guard let pipeline = PipelinedAnalysis(analysis) else { … judge on this thread … }
