@@ -18,8 +18,10 @@ public final class OutputFile {
     private var fd: Int32
     /// Bytes waiting to be written; flushed when it passes `flushThreshold`.
     public var buffer: [UInt8] = []
-    private let flushThreshold = 1 << 16
+    static let flushThreshold = 1 << 16
     private var failure: OutputError?
+    /// Writes full buffers on another thread once `writeInBackground()` was called.
+    private var writer: BackgroundWriter?
 
     public init(path: String) throws(OutputError) {
         self.path = path
@@ -38,11 +40,20 @@ public final class OutputFile {
             }
             temporaryPath = tmp
         }
-        buffer.reserveCapacity(flushThreshold + 4096)
+        buffer.reserveCapacity(OutputFile.flushThreshold + 4096)
     }
 
     deinit {
         if temporaryPath != nil && fd >= 0 { discard() }
+        if let writer { _ = writer.stop() }
+    }
+
+    /// From now on full buffers are written by a thread of their own (`BackgroundWriter`): for
+    /// large outputs (labels), so that the thread that formats them does not wait for the kernel.
+    /// Errors are reported as before, by `check()` and `commit()`.
+    public func writeInBackground() {
+        guard writer == nil, fd >= 0 else { return }
+        writer = BackgroundWriter(fd: fd, path: path)
     }
 
     /// Appends and flushes when the buffer is full. Write errors are kept and reported by `commit()`
@@ -60,6 +71,10 @@ public final class OutputFile {
 
     public func flush() {
         guard !buffer.isEmpty else { return }
+        if let writer {
+            writer.submit(&buffer)
+            return
+        }
         if failure == nil {
             buffer.withUnsafeBytes { raw in
                 var offset = 0
@@ -79,12 +94,20 @@ public final class OutputFile {
 
     /// Throws the first write error so far, if any.
     public func check() throws(OutputError) {
-        if let failure { throw failure }
+        if let failure = failure ?? writer?.failureSoFar { throw failure }
+    }
+
+    /// Ends background writing: everything queued is written first.
+    private func stopWriter() {
+        guard let writer else { return }
+        self.writer = nil
+        if let error = writer.stop(), failure == nil { failure = error }
     }
 
     /// Flushes, closes, and renames the file into place.
     public func commit() throws(OutputError) {
         flush()
+        stopWriter()
         if let failure { discard(); throw failure }
         guard let temporaryPath else { return }
         if close(fd) != 0 {
@@ -103,6 +126,7 @@ public final class OutputFile {
 
     /// Drops a file that will not be completed.
     public func discard() {
+        stopWriter()
         buffer.removeAll()
         guard let temporaryPath, fd >= 0 else { return }
         close(fd)

@@ -30,6 +30,12 @@ enum Replay {
         // Outputs are checked before any reading, so a bad path fails at once.
         let labelsFile = try labelsPath.map { try OutputFile(path: $0) }
         let annotateFile = try annotatePath.map { try OutputFile(path: $0) }
+        // Per-frame outputs run to gigabytes: with a core to spare, the kernel's writes happen on a
+        // thread of their own, not on the one that formats them.
+        if PipelinedAnalysis.isWorthwhile && pipelineAllowed {
+            labelsFile?.writeInBackground()
+            annotateFile?.writeInBackground()
+        }
         // Standard input can be read once: spool it when a first pass is needed.
         let spool = try Spool(
             path: path,
