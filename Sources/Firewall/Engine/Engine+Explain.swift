@@ -8,30 +8,36 @@ extension Engine {
     // Mutating, as are the helpers below, only so that no copy of the engine is made per label:
     // Swift hands a non-mutating method a large struct's `self` by value.
     public mutating func reasonText(_ j: Judgement, packet p: DecodedPacket) -> String {
-        var text = baseReason(j, p)
-        if j.fragmentOfFrame > 0 {
-            text = "fragment: later fragment of frame \(j.fragmentOfFrame)'s datagram, same verdict; " + text
-        } else if j.protocolOnly {
-            text += " (a later fragment without its first fragment: judged by protocol only)"
-        }
-        return text
+        var out: [UInt8] = []
+        appendReason(j, packet: p, to: &out)
+        return String(decoding: out, as: UTF8.self)
     }
 
-    /// `reasonText`, appended to a byte buffer. The reasons of nearly every frame (a rule, a
-    /// tracking entry) are written straight into it, with no `String` built: this runs per label.
+    /// `reasonText`, appended to a byte buffer: the one place reasons are written. Those of nearly
+    /// every frame (a rule, a tracking entry) go straight into it with no `String` built, as this
+    /// runs per label.
     public mutating func appendReason(_ j: Judgement, packet p: DecodedPacket, to out: inout [UInt8]) {
-        guard j.fragmentOfFrame == 0 && !j.protocolOnly else {
-            out.append(contentsOf: reasonText(j, packet: p).utf8)
-            return
+        if j.fragmentOfFrame > 0 {
+            out.appendASCII("fragment: later fragment of frame ")
+            out.appendDecimal(j.fragmentOfFrame)
+            out.appendASCII("'s datagram, same verdict; ")
         }
+        appendBaseReason(j, p, to: &out)
+        if j.fragmentOfFrame == 0 && j.protocolOnly {
+            out.appendASCII(" (a later fragment without its first fragment: judged by protocol only)")
+        }
+    }
+
+    private mutating func appendBaseReason(_ j: Judgement, _ p: DecodedPacket, to out: inout [UInt8]) {
+        let word = j.direction == .outbound ? "outbound" : "inbound"
         switch j.reason {
         case .ruleUntracked:
             out.appendASCII("sg-rule: ")
-            appendRuleName(j.rule, to: &out)
+            out.append(contentsOf: registry.name(j.rule).utf8)
             out.appendASCII(" (untracked flow: every packet needs a rule)")
         case .ruleNewEntry, .ruleRefreshedEntry:
             out.appendASCII("sg-rule: ")
-            appendRuleName(j.rule, to: &out)
+            out.append(contentsOf: registry.name(j.rule).utf8)
             if j.reason == .ruleNewEntry {
                 out.appendASCII("; new tracking entry")
             } else {
@@ -56,72 +62,37 @@ extension Engine {
                 return
             }
             out.appendASCII("tracking-entry: ")
-            if e.preexisting {
-                out.appendASCII("assumed established before the capture (")
-                appendRuleName(e.rule, to: &out)
-                out.appendASCII(" permitted its first packet under the initial policy)")
-            } else {
-                out.appendASCII("created at frame ")
-                out.appendDecimal(e.createdFrame)
-                if let created = Engine.entryCreated(j, in: table) {
-                    out.appendASCII(" (")
-                    created.appendRFC3339(to: &out)
-                    out.append(41)
-                }
-                out.appendASCII(" by ")
-                appendRuleName(e.rule, to: &out)
-            }
+            appendEntryOrigin(e, j, to: &out)
             out.appendASCII(", ")
             out.append(contentsOf: e.state.label.utf8)
             out.appendASCII(", expires if idle at ")
             e.expires.appendRFC3339(to: &out)
             out.appendASCII(j.direction == .outbound ? "; no outbound rule permits it now" : "; no inbound rule permits it now")
-        default:
-            out.append(contentsOf: baseReason(j, p).utf8)
-        }
-    }
-
-    private mutating func appendRuleName(_ index: Int32, to out: inout [UInt8]) {
-        if let text = registry.text(index) {
-            out.append(contentsOf: text.utf8)
-        } else {
-            out.appendASCII("a rule")
-        }
-    }
-
-    private mutating func baseReason(_ j: Judgement, _ p: DecodedPacket) -> String {
-        let word = j.direction == .outbound ? "outbound" : "inbound"
-        switch j.reason {
-        case .notDecoded:
-            return p.anomaly?.description ?? "not-decoded"
-        case .notAPacket:
-            return "not-a-packet: pcapng custom block"
-        case .notInstance:
-            return "not-instance: neither \(p.src) nor \(p.dst) is an address of the instance"
-        case .bothInstance:
-            return "not-instance: both \(p.src) and \(p.dst) are addresses of the instance"
-        case .awsExempt:
-            return "aws-exempt: " + exemptWhat(p) + ", which security groups do not filter"
-        case .ruleUntracked:
-            return "sg-rule: \(ruleName(j.rule)) (untracked flow: every packet needs a rule)"
-        case .ruleNewEntry:
-            return "sg-rule: \(ruleName(j.rule)); new tracking entry" + entryTail(j.entry)
-        case .ruleRefreshedEntry:
-            return "sg-rule: \(ruleName(j.rule)); tracking entry refreshed" + entryTail(j.entry)
-        case .ruleICMPError:
-            return "sg-rule: \(ruleName(j.rule)) (an ICMP error about no tracked flow: creates no entry)"
-        case .trackingEntry:
-            guard let e = j.entry else { return "tracking-entry" }
-            return "tracking-entry: \(entryOrigin(e, j)), \(e.state.label), expires if idle at \(e.expires.rfc3339); "
-                + "no \(word) rule permits it now"
         case .relatedICMPError:
-            guard let e = j.entry, let flow = j.flow else { return "related-icmp-error" }
-            return "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (\(entryOrigin(e, j)))"
+            guard let e = j.entry, let flow = j.flow else {
+                out.appendASCII("related-icmp-error")
+                return
+            }
+            out.append(contentsOf: "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (".utf8)
+            appendEntryOrigin(e, j, to: &out)
+            out.append(41)  // )
+        case .notDecoded:
+            out.append(contentsOf: (p.anomaly?.description ?? "not-decoded").utf8)
+        case .notAPacket:
+            out.appendASCII("not-a-packet: pcapng custom block")
+        case .notInstance:
+            out.append(contentsOf: "not-instance: neither \(p.src) nor \(p.dst) is an address of the instance".utf8)
+        case .bothInstance:
+            out.append(contentsOf: "not-instance: both \(p.src) and \(p.dst) are addresses of the instance".utf8)
+        case .awsExempt:
+            out.append(contentsOf: ("aws-exempt: " + exemptWhat(p) + ", which security groups do not filter").utf8)
+        case .ruleICMPError:
+            out.append(contentsOf: "sg-rule: \(registry.name(j.rule)) (an ICMP error about no tracked flow: creates no entry)".utf8)
         case .naclDeny:
             let entry = policy.activeNetworkACL?.entry(j.direction == .outbound ? .egress : .ingress, Int(j.naclRule))
-            return "nacl-deny:\(j.naclRule)" + (entry.map { " (\(policy.networkACLID ?? "nacl") \($0))" } ?? "")
+            out.append(contentsOf: ("nacl-deny:\(j.naclRule)" + (entry.map { " (\(policy.networkACLID ?? "nacl") \($0))" } ?? "")).utf8)
         case .naclDefaultDeny:
-            return "nacl-default-deny (\(policy.networkACLID ?? "nacl") \(word): no entry matches, the * rule denies)"
+            out.append(contentsOf: "nacl-default-deny (\(policy.networkACLID ?? "nacl") \(word): no entry matches, the * rule denies)".utf8)
         case .noSGRule:
             let what: String
             if let flow = j.flow {
@@ -129,12 +100,31 @@ extension Engine {
             } else {
                 what = "it"
             }
-            return "no-sg-rule: no \(word) rule permits \(what), and no live tracking entry"
+            out.append(contentsOf: "no-sg-rule: no \(word) rule permits \(what), and no live tracking entry".utf8)
         case .conntrackFull:
             let max = allowance.map(String.init) ?? "unlimited"
-            return "conntrack-full: \(ruleName(j.rule)) permits it, but it needs a new tracking entry and the table is full "
-                + "(\(j.occupancy) of \(max) entries)"
+            out.append(contentsOf: ("conntrack-full: \(registry.name(j.rule)) permits it, but it needs a new tracking entry and the table is full "
+                + "(\(j.occupancy) of \(max) entries)").utf8)
         }
+    }
+
+    /// "created at frame 4 (time) by rule", or how an entry assumed established came about.
+    private mutating func appendEntryOrigin(_ e: EntrySnapshot, _ j: Judgement, to out: inout [UInt8]) {
+        if e.preexisting {
+            out.appendASCII("assumed established before the capture (")
+            out.append(contentsOf: registry.name(e.rule).utf8)
+            out.appendASCII(" permitted its first packet under the initial policy)")
+            return
+        }
+        out.appendASCII("created at frame ")
+        out.appendDecimal(e.createdFrame)
+        if let created = Engine.entryCreated(j, in: table) {
+            out.appendASCII(" (")
+            created.appendRFC3339(to: &out)
+            out.append(41)  // )
+        }
+        out.appendASCII(" by ")
+        out.append(contentsOf: registry.name(e.rule).utf8)
     }
 
     private mutating func exemptWhat(_ p: DecodedPacket) -> String {
@@ -153,33 +143,7 @@ extension Engine {
     }
 
     /// "sg-web/sgr-ssh inbound tcp 22 from 203.0.113.1/32"
-    public func ruleText(_ index: Int32) -> String {
-        registry.text(index) ?? "a rule"
-    }
-
-    /// The same from the mutating helpers (a non-mutating call from them would copy the engine).
-    private mutating func ruleName(_ index: Int32) -> String {
-        registry.text(index) ?? "a rule"
-    }
-
-    private mutating func entryOrigin(_ e: EntrySnapshot, _ j: Judgement) -> String {
-        if e.preexisting {
-            return "assumed established before the capture (\(ruleName(e.rule)) permitted its first packet under the initial policy)"
-        }
-        let when = entryCreated(j).map { " (\($0.rfc3339))" } ?? ""
-        return "created at frame \(e.createdFrame)\(when) by \(ruleName(e.rule))"
-    }
-
-    private mutating func entryTail(_ e: EntrySnapshot?) -> String {
-        guard let e else { return "" }
-        var text = " (\(e.state.label)"
-        if e.preexisting {
-            text += ", assumed established before the capture"
-        } else if e.createdFrame != currentFrameForText {
-            text += ", created at frame \(e.createdFrame)"
-        }
-        return text + ", expires if idle at \(e.expires.rfc3339))"
-    }
+    public func ruleText(_ index: Int32) -> String { registry.name(index) }
 
     /// "tcp 10.0.0.5:22 ~ 203.0.113.1:51514": a flow by its key.
     public static func flowDescription(_ flow: FlowKey) -> String {

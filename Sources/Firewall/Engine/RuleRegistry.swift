@@ -25,6 +25,9 @@ public struct RuleRegistry: Sendable {
         index >= 0 && Int(index) < texts.count ? texts[Int(index)] : nil
     }
 
+    /// The description of the rule at `index`, or "a rule".
+    public func name(_ index: Int32) -> String { text(index) ?? "a rule" }
+
     public subscript(index: Int32) -> SecurityGroupRule? {
         index >= 0 && Int(index) < rules.count ? rules[Int(index)] : nil
     }
