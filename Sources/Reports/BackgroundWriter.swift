@@ -98,7 +98,7 @@ final class BackgroundWriter: @unchecked Sendable {
             writing = true
             let failed = failure != nil
             pthread_mutex_unlock(lock)
-            let error = failed ? nil : writeOut(buffer)
+            let error = failed ? nil : OutputFile.writeAll(buffer, to: fd, path: path)
             buffer.removeAll(keepingCapacity: true)
             pthread_mutex_lock(lock)
             if let error, failure == nil { failure = error }
@@ -107,20 +107,5 @@ final class BackgroundWriter: @unchecked Sendable {
             pthread_cond_broadcast(changed)
         }
         pthread_mutex_unlock(lock)
-    }
-
-    private func writeOut(_ buffer: [UInt8]) -> OutputError? {
-        buffer.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    return OutputError(path: path, message: "write failed: \(OutputFile.errnoText())")
-                }
-                offset += n
-            }
-            return nil
-        }
     }
 }

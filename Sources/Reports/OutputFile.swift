@@ -75,21 +75,24 @@ public final class OutputFile {
             writer.submit(&buffer)
             return
         }
-        if failure == nil {
-            buffer.withUnsafeBytes { raw in
-                var offset = 0
-                while offset < raw.count {
-                    let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        failure = OutputError(path: path, message: "write failed: \(OutputFile.errnoText())")
-                        return
-                    }
-                    offset += n
-                }
-            }
-        }
+        if failure == nil { failure = OutputFile.writeAll(buffer, to: fd, path: path) }
         buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Writes every byte of `bytes` to `fd` (retrying short and interrupted writes); the error, if any.
+    static func writeAll(_ bytes: [UInt8], to fd: Int32, path: String) -> OutputError? {
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return OutputError(path: path, message: "write failed: \(OutputFile.errnoText())")
+                }
+                offset += n
+            }
+            return nil
+        }
     }
 
     /// Throws the first write error so far, if any.
