@@ -13,6 +13,9 @@ public struct Analysis {
     }
 
     public var decoder: Decoder
+    /// The rules in force at each frame's instant: frames are classified as they are decoded, ahead
+    /// of judging (on this thread here, on the reading thread in `PipelinedAnalysis`).
+    var clock: RuleClock
     public var engine: Engine
     public var summary: Summary
     public var labels: LabelWriter?
@@ -42,7 +45,7 @@ public struct Analysis {
         var time = Timestamp(nanoseconds: 0)
         var wireLength = 0
         var isPacket = true
-        /// Filled ahead of judging by `PipelinedAnalysis`'s reading thread.
+        /// Filled as the frame is decoded, by the `RuleClock`.
         var classification = Classification()
     }
 
@@ -66,6 +69,7 @@ public struct Analysis {
     ) {
         decoder = Decoder(linkType: linkType, decapsulateVXLAN: options.decapsulateVXLAN)
         self.engine = engine
+        clock = engine.ruleClock()
         self.summary = summary
         self.summary.linkTypeName = linkType.name
         self.labels = labels
@@ -80,6 +84,7 @@ public struct Analysis {
     public mutating func processNonPacket(frame: Int, time: Timestamp) {
         let i = nextSlot()
         Analysis.nonPacket(frame: frame, time: time, into: pending.base + i)
+        clock.observe(time: time)
         annotation?.keepNonPacket(slot: i)
     }
 
@@ -99,7 +104,8 @@ public struct Analysis {
         Analysis.decode(
             &decoder, frame: frame, time: time, bytes: bytes, wireLength: wireLength, linkType: linkType,
             into: pending.base + i)
-        engine.prefetch(&pending.base[i].packet)
+        clock.classify(&pending.base[i].packet, time: time, into: &pending.base[i].classification)
+        engine.prefetch(&pending.base[i].classification)
     }
 
     /// The reading half of a frame's step: decodes it into a waiting slot. Needs neither the engine
@@ -138,13 +144,12 @@ public struct Analysis {
         let i = oldest
         oldest = (oldest + 1) % Analysis.lag
         waiting -= 1
-        judge(pending.base + i, annotationSlot: i, classified: false)
+        judge(pending.base + i, annotationSlot: i)
     }
 
     /// The judging half of a frame's step: judge → count → label (and annotate: the frame's bytes
     /// are in `annotation`'s slot `annotationSlot`).
-    /// `classified`: whether the slot's classification was made (by a `RuleClock`).
-    mutating func judge(_ slot: UnsafeMutablePointer<Pending>, annotationSlot i: Int, classified: Bool) {
+    mutating func judge(_ slot: UnsafeMutablePointer<Pending>, annotationSlot i: Int) {
         let frame = slot.pointee.frame, time = slot.pointee.time
         guard slot.pointee.isPacket else {
             engine.observe(frame: frame, time: time)
@@ -165,11 +170,7 @@ public struct Analysis {
         // the ring's pointer, or a stored property, would be copied again for every call).
         let current = slot.pointee.packet
         let steps = explaining ? engine.steps(for: current, time: time) : []
-        if classified {
-            engine.judge(current, frame: frame, time: time, classified: &slot.pointee.classification, into: &judgement)
-        } else {
-            engine.judge(current, frame: frame, time: time, into: &judgement)
-        }
+        engine.judge(current, frame: frame, time: time, classified: &slot.pointee.classification, into: &judgement)
         if explaining || explainFlow != nil {
             self.judgement = judgement
             explain(frame: frame, time: time, steps: steps, packet: current, explaining: explaining)

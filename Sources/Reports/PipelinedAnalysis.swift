@@ -65,7 +65,7 @@ public final class PipelinedAnalysis {
     public init?(_ analysis: Analysis, capacity: Int = PipelinedAnalysis.configuredCapacity) {
         precondition(capacity >= 2 && capacity & (capacity - 1) == 0, "capacity must be a power of two")
         reading = .allocate(capacity: 1)
-        reading.initialize(to: Reading(decoder: analysis.decoder, clock: analysis.engine.ruleClock()))
+        reading.initialize(to: Reading(decoder: analysis.decoder, clock: analysis.clock))
         ring = FrameRing(analysis: analysis, capacity: capacity)
         thread = pthread_t()
         let context = Unmanaged.passRetained(ring).toOpaque()
@@ -214,7 +214,7 @@ final class FrameRing: @unchecked Sendable {
                 prefetched &+= 1
             }
             FrameRing.prefetch(slots + ((next &+ FrameRing.prefetchDistance) & mask))
-            analysis.judge(slots + (next & mask), annotationSlot: 0, classified: true)
+            analysis.judge(slots + (next & mask), annotationSlot: 0)
             next &+= 1
             if next & 63 == 0 { judged.store(next, ordering: .releasing) }
         }

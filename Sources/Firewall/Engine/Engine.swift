@@ -219,7 +219,10 @@ public struct Engine: Sendable {
         judgeClassified(p, frame: frame, time: time, &c, into: &j)
     }
 
-    /// Starts loading the table slot of a classified frame's flow (see `prefetch(_:)`).
+    /// Hints that a classified frame will be judged soon: works out its flow's hash and starts
+    /// loading the flow's table slot, so that the lookup a few frames later finds it in cache.
+    // Mutating on purpose, like `judge`: Swift copies a whole struct to call a non-mutating method
+    // on it from a mutating context (the capture loop's). `c` is inout to be passed by address.
     public mutating func prefetch(_ c: inout Classification) {
         guard c.kind == .flow && c.tracked else { return }
         c.hash = c.flow.fastHash
@@ -267,20 +270,6 @@ public struct Engine: Sendable {
         let q = Engine.query(p, peer: dstMine ? p.src : p.dst)
         if Engine.naclDenial(direction, q, policy) != nil { return false }
         return policy.firstMatch(direction, q) >= 0
-    }
-
-    /// Hints that `p` will be judged soon: starts loading its flow's table slot, so that the lookup
-    /// a few frames later finds it in cache. Changes nothing.
-    // Mutating on purpose, like `judge`: Swift copies a whole struct to call a non-mutating method
-    // on it from a mutating context (the capture loop's), 900 bytes per frame here.
-    // `inout` only so that the packet is passed by address: a borrowed parameter read through a
-    // pointer is copied first (217 bytes).
-    public mutating func prefetch(_ p: inout DecodedPacket) {
-        guard p.anomaly == nil, p.fragment != .later else { return }
-        let dstMine = compiled.owns(p.dst)
-        guard dstMine != compiled.owns(p.src) else { return }
-        let direction: Direction = dstMine ? .inbound : .outbound
-        table.prefetch(Engine.key(p, direction: direction, instance: dstMine ? p.dst : p.src, peer: dstMine ? p.src : p.dst))
     }
 
     /// Moves the clock to `time` (edits due apply, entries due expire) without judging anything:

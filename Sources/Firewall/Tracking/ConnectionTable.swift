@@ -144,10 +144,8 @@ struct ConnectionTable: @unchecked Sendable {
         }
     }
 
-    /// Starts loading the cache line where `key`'s probe begins (a hint; no effect on the table).
-    @inline(__always)
-    func prefetch(_ key: FlowKey) { prefetch(hash: key.fastHash) }
-
+    /// Starts loading the cache lines where the probe for a key with this `FlowKey.fastHash` begins
+    /// (a hint; no effect on the table).
     @inline(__always)
     func prefetch(hash: UInt64) {
         // Two slots: with linear probing at up to 80% occupancy (tombstones included) a lookup often
