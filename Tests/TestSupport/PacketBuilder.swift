@@ -135,16 +135,7 @@ public enum PacketBuilder {
         type: UInt8, code: UInt8 = 0, identifier: UInt16 = 0, sequence: UInt16 = 0, body: [UInt8] = [],
         v6 src: String? = nil, dst: String? = nil
     ) -> [UInt8] {
-        var message = [type, code, 0, 0] + be16(identifier) + be16(sequence) + body
-        let sum: UInt16
-        if let src, let dst {
-            sum = checksum(pseudoHeader(src: src, dst: dst, proto: 58, length: message.count) + message)
-        } else {
-            sum = checksum(message)
-        }
-        message[2] = UInt8(sum >> 8)
-        message[3] = UInt8(sum & 0xff)
-        return message
+        withICMPChecksum([type, code, 0, 0] + be16(identifier) + be16(sequence) + body, v6: src, dst: dst)
     }
 
     /// An ICMP error (e.g. type 3 code 3, port unreachable) quoting `original` (its IP header and
@@ -152,7 +143,13 @@ public enum PacketBuilder {
     public static func icmpError(type: UInt8, code: UInt8, quoting original: [UInt8], v6 src: String? = nil, dst: String? = nil) -> [UInt8] {
         let headerLength = original.first.map { $0 >> 4 == 6 ? 40 : Int($0 & 0x0f) * 4 } ?? 20
         let quote = Array(original.prefix(headerLength + 8))
-        var message = [type, code, 0, 0, 0, 0, 0, 0] + quote
+        return withICMPChecksum([type, code, 0, 0, 0, 0, 0, 0] + quote, v6: src, dst: dst)
+    }
+
+    /// `message` with its checksum set: ICMPv6 (over a pseudo-header) when both addresses are given,
+    /// else ICMP.
+    private static func withICMPChecksum(_ message: [UInt8], v6 src: String?, dst: String?) -> [UInt8] {
+        var message = message
         let sum: UInt16
         if let src, let dst {
             sum = checksum(pseudoHeader(src: src, dst: dst, proto: 58, length: message.count) + message)
