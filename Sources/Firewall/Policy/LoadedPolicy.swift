@@ -40,13 +40,18 @@ public struct LoadedPolicy: Hashable, Sendable {
         public var notEdits: Int = 0
         /// Rule edits for groups, ACLs or interfaces other than the analysed instance's.
         public var otherResources: Int = 0
+        /// Records of an event sgreplay applies that yielded no edit (a field or shape it does not
+        /// understand). Not ignored: each is also a warning naming the record; counted apart.
+        public var notUnderstood: Int = 0
 
-        public init(failed: Int = 0, notEdits: Int = 0, otherResources: Int = 0) {
+        public init(failed: Int = 0, notEdits: Int = 0, otherResources: Int = 0, notUnderstood: Int = 0) {
             self.failed = failed
             self.notEdits = notEdits
             self.otherResources = otherResources
+            self.notUnderstood = notUnderstood
         }
 
+        /// Records deliberately left out (not counting `notUnderstood`, which are warnings).
         public var total: Int { failed + notEdits + otherResources }
     }
 }
