@@ -73,6 +73,19 @@ enum AWSFields {
         return UInt8(value)
     }
 
+    /// An ICMP type and code. A code narrows a type ("-1 means all codes for the specified ICMP
+    /// type"), so a specific code with every type (-1) is a rule AWS does not accept; reading it as
+    /// "all types" would widen it, so it is refused, naming the code's field.
+    static func icmpTypeCode(
+        type: UInt8?, code: UInt8?, codeItem: Item?, typeField: String, codeField: String
+    ) throws(InputError) -> ICMPTypeCode {
+        if type == nil, let code, let codeItem {
+            throw codeItem.error(
+                "ICMP code \(code) with \(typeField) -1 (all types) is not a rule AWS accepts: a code needs a specific type; give the type in \(typeField), or \(codeField) -1 for all codes")
+        }
+        return ICMPTypeCode(type: type, code: code)
+    }
+
     /// A security group rule's traffic from IpProtocol/FromPort/ToPort (FromPort/ToPort are the
     /// ICMP type and code for icmp and icmpv6). Protocol -1 and numbers other than tcp, udp, icmp
     /// and icmpv6 cover every port, as AWS documents.
@@ -87,7 +100,7 @@ enum AWSFields {
         case 1, 58:
             let type = try fromPort.map { (item) throws(InputError) in try icmpNumber(item, "type") } ?? nil
             let code = try toPort.map { (item) throws(InputError) in try icmpNumber(item, "code") } ?? nil
-            let types = ICMPTypeCode(type: type, code: code)
+            let types = try icmpTypeCode(type: type, code: code, codeItem: toPort, typeField: "FromPort", codeField: "ToPort")
             return number == 1 ? .icmp(types) : .icmpv6(types)
         default:
             return .protocolNumber(number)
@@ -108,8 +121,9 @@ enum AWSFields {
             return number == 6 ? .tcp(ports) : .udp(ports)
         case 1, 58:
             let type = try icmp?.field("Type").map { (item) throws(InputError) in try icmpNumber(item, "type") } ?? nil
-            let code = try icmp?.field("Code").map { (item) throws(InputError) in try icmpNumber(item, "code") } ?? nil
-            let types = ICMPTypeCode(type: type, code: code)
+            let codeItem = icmp?.field("Code")
+            let code = try codeItem.map { (item) throws(InputError) in try icmpNumber(item, "code") } ?? nil
+            let types = try icmpTypeCode(type: type, code: code, codeItem: codeItem, typeField: "Type", codeField: "Code")
             return number == 1 ? .icmp(types) : .icmpv6(types)
         default:
             return .protocolNumber(number)

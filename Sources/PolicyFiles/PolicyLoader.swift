@@ -96,6 +96,8 @@ public enum PolicyLoader {
             try AWSDescribeFiles.subnets(root, into: &parts)
         } else if root.field("Entries") != nil {
             try AWSDescribeFiles.prefixListEntries(root, into: &parts)
+        } else if root.field("PrefixLists") != nil {
+            try AWSDescribeFiles.prefixLists(root, into: &parts)
         } else if CloudTrail.recognises(root) {
             throw root.error("this is a CloudTrail file, a timeline: give it with --timeline")
         } else if ScenarioFile.recognises(root) {
@@ -103,7 +105,7 @@ public enum PolicyLoader {
         } else {
             throw root.error(
                 "not a policy file: expected a scenario (instance, groups, nacl, settings, timeline) or AWS CLI JSON "
-                    + "(SecurityGroups, SecurityGroupRules, NetworkAcls, NetworkInterfaces, Subnets or Entries), found \(describeKeys(root))")
+                    + "(SecurityGroups, SecurityGroupRules, NetworkAcls, NetworkInterfaces, Subnets, Entries or PrefixLists), found \(describeKeys(root))")
         }
     }
 

@@ -157,4 +157,21 @@ enum AWSDescribeFiles {
         }
         parts.prefixLists[id, default: []] += cidrs
     }
+
+    /// describe-prefix-lists: `PrefixLists[]` of `{PrefixListId, PrefixListName, Cidrs}` (the
+    /// AWS-managed lists for S3, DynamoDB… that rules reference). describe-managed-prefix-lists
+    /// writes the same key with metadata but no blocks: refused, naming the command that gives them.
+    static func prefixLists(_ root: Item, into parts: inout PolicyParts) throws(InputError) {
+        for item in try root.required("PrefixLists").array() {
+            let id = try item.required("PrefixListId").string()
+            guard let blocks = item.field("Cidrs") else {
+                throw item.error(
+                    "prefix list \(id) has no Cidrs: this looks like describe-managed-prefix-lists output, which lists no entries; "
+                        + "give `aws ec2 get-managed-prefix-list-entries --prefix-list-id \(id)` (or describe-prefix-lists for AWS-managed lists)")
+            }
+            var cidrs: [CIDR] = []
+            for block in try blocks.array() { cidrs.append(try AWSFields.cidr(block, .any)) }
+            parts.prefixLists[id, default: []] += cidrs
+        }
+    }
 }

@@ -116,6 +116,10 @@ enum ScenarioRules {
             }
             values.append(v == -1 ? nil : UInt8(v))
         }
+        if values.count == 2, values[0] == nil, let code = values[1] {
+            throw item.error(
+                "\(text.quotedIfOdd): ICMP code \(code) with every type is not a rule AWS accepts: a code needs a specific type (3:4), or use all")
+        }
         return ICMPTypeCode(type: values[0], code: values.count == 2 ? values[1] : nil)
     }
 
@@ -149,8 +153,10 @@ enum ScenarioRules {
             return number == 6 ? .tcp(ports) : .udp(ports)
         case 1, 58:
             let type = try item.field("icmp-type").map { (i) throws(InputError) in try AWSFields.icmpNumber(i, "type") } ?? nil
-            let code = try item.field("icmp-code").map { (i) throws(InputError) in try AWSFields.icmpNumber(i, "code") } ?? nil
-            let types = ICMPTypeCode(type: type, code: code)
+            let codeItem = item.field("icmp-code")
+            let code = try codeItem.map { (i) throws(InputError) in try AWSFields.icmpNumber(i, "code") } ?? nil
+            let types = try AWSFields.icmpTypeCode(
+                type: type, code: code, codeItem: codeItem, typeField: "icmp-type", codeField: "icmp-code")
             return number == 1 ? .icmp(types) : .icmpv6(types)
         default:
             return .protocolNumber(number)

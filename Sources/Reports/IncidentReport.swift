@@ -210,7 +210,9 @@ extension IncidentReport {
     }
 
     var answerBlocks: [Block] {
-        var items: [ListItem] = []
+        // What may make the answer wrong comes before it.
+        var items = summary.leadingWarnings.map { ListItem(inlines: [.strong("Warning:"), .text(" " + $0)]) }
+        let warningCount = items.count
         let before = summary.trackingFlows(0)
         if !before.isEmpty {
             let packets = before.reduce(0) { $0 + $1.packets }
@@ -248,7 +250,7 @@ extension IncidentReport {
                     + (summary.conntrack.allowance.map { "; allowance \($0) entries, peak \(summary.conntrack.peak)" } ?? "") + "."))
             items.append(ListItem(inlines: inlines))
         }
-        if items.count == 1 && groups.isEmpty && summary.exhaustion.isEmpty && before.isEmpty {
+        if items.count == warningCount + 1 && groups.isEmpty && summary.exhaustion.isEmpty && before.isEmpty {
             let dropped = summary.count(of: .dropped)
             items.append(ListItem(inlines: [.text(
                 "No frame was allowed only by tracking or lost to a full table; "
@@ -595,7 +597,8 @@ extension IncidentReport {
     var warningBlocks: [Block] {
         // Edits' warnings are in the answer, under their edit (as in the text summary).
         let editWarnings = Set(summary.edits.flatMap(\.warnings))
-        var items = summary.warnings.filter { !editWarnings.contains($0) }.map { ListItem(inlines: [.text($0)]) }
+        var items = (summary.leadingWarnings + summary.warnings.filter { !editWarnings.contains($0) }).map { ListItem(inlines: [.text($0)]) }
+        if let records = summary.timelineRecordsText { items.append(ListItem(inlines: [.text(records)])) }
         if let error = summary.captureError {
             items.append(ListItem(inlines: [.text("capture error: \(error) (the frames before it were analysed)")]))
         }

@@ -43,6 +43,10 @@ public struct Summary: Sendable {
     public var exhaustion: [Engine.ExhaustionEpisode] = []
     /// Proposals that would have stopped the flows still flowing after an edit, checked by replay.
     public var remedies: [Remedy] = []
+    /// What the warnings shown before any verdict are made from (Summary+Warnings.swift).
+    public var alerts = Alerts()
+    /// CloudTrail records of the timeline that did not become edits, by reason.
+    public var ignoredEvents = LoadedPolicy.IgnoredEvents()
 
     public struct Remedy: Sendable {
         /// The (last) edit of the instant after which the flows kept flowing.
@@ -252,6 +256,10 @@ public struct Summary: Sendable {
             if anomalyExamples[category] == nil { anomalyExamples[category] = anomaly.description }
         } else if j.verdict == .skipped {
             otherSkips[Int(j.reason.rawValue)] += 1
+            if j.reason == .notInstance {
+                alerts.strays.add(p.src)
+                if p.dst != p.src { alerts.strays.add(p.dst) }
+            }
         }
         while periods.count <= j.editsApplied { periods.append(Period()) }
         periods[j.editsApplied].verdicts[Int(j.verdict.rawValue)] += 1
@@ -413,6 +421,7 @@ extension Summary {
         ])
         pairs.append(("instance", instance))
         pairs.append(("skipped_reasons", .object(skipPairs)))
+        pairs.append(("timeline", timelineJSON))
         pairs.append(("edits", .array(editObjects)))
         pairs.append(("allowed_by_tracking_before_edits", .array(trackingFlows(0).map(Summary.flowJSON))))
         var table: [(String, JSON)] = []
@@ -429,9 +438,21 @@ extension Summary {
         pairs.append(("vxlan_frames", .int(vxlanFrames)))
         pairs.append(("decapsulated_frames", .int(decapsulatedFrames)))
         pairs.append(("capture_error", captureError.map { .string($0) } ?? .null))
-        pairs.append(("warnings", .array(warnings.map { .string($0) })))
+        pairs.append(("warnings", .array((leadingWarnings + warnings).map { .string($0) })))
         pairs.append(("suggestions", .array(suggestions.map { .string($0) })))
         return .object(pairs)
+    }
+
+    /// `timeline`: how many edits, and the CloudTrail records that did not become edits.
+    var timelineJSON: JSON {
+        .object([
+            ("edits", .int(edits.count)),
+            ("ignored", .object([
+                ("failed", .int(ignoredEvents.failed)), ("not_edits", .int(ignoredEvents.notEdits)),
+                ("other_resources", .int(ignoredEvents.otherResources)),
+            ])),
+            ("not_understood", .int(ignoredEvents.notUnderstood)),
+        ])
     }
 
     private func editJSON(_ i: Int, _ verdictObject: ([Int]) -> JSON) -> JSON {
@@ -498,6 +519,11 @@ extension Summary {
                 + (instanceInferred ? " (inferred: the address seen in the most frames; give --instance to be sure)" : ""))
         }
         lines += context
+        let leading = leadingWarnings
+        if !leading.isEmpty {
+            lines.append("")
+            lines += leading.map { "warning: " + $0 }
+        }
         lines.append("")
         let width = Verdict.allCases.map { $0.label.count }.max() ?? 0
         let numberWidth = max(String(frames).count, 1)
@@ -520,6 +546,10 @@ extension Summary {
             lines.append("")
             lines.append("Before any edit, allowed only by tracking:")
             lines += before.prefix(10).map { "  " + Summary.flowLine($0) }
+        }
+        if let records = timelineRecordsText {
+            lines.append("")
+            lines.append(records)
         }
         if !edits.isEmpty {
             lines.append("")
@@ -561,6 +591,20 @@ extension Summary {
             lines.append("Assumptions: " + assumptions.map { "\($0.0) \($0.1)" }.joined(separator: ", "))
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// "CloudTrail records not applied: 3 failed (errorCode), 40 not rule edits, 2 for other groups,
+    /// ACLs or interfaces; 1 not understood (see the warnings)", or nil when every record applied.
+    public var timelineRecordsText: String? {
+        let i = ignoredEvents
+        guard i.total + i.notUnderstood > 0 else { return nil }
+        var parts: [String] = []
+        if i.failed > 0 { parts.append("\(i.failed) failed (errorCode)") }
+        if i.notEdits > 0 { parts.append("\(i.notEdits) not rule edits") }
+        if i.otherResources > 0 { parts.append("\(i.otherResources) for other groups, ACLs or interfaces") }
+        var text = "CloudTrail records not applied: " + (parts.isEmpty ? "none ignored" : parts.joined(separator: ", "))
+        if i.notUnderstood > 0 { text += "; \(i.notUnderstood) not understood (see the warnings)" }
+        return text
     }
 
     /// Edits grouped by instant: edits at the same time take effect together.

@@ -192,14 +192,13 @@ enum ManyCaptures {
         var loaded = plan.policy
         let paths = plan.captures.map { inputs[$0].path }
         do {
-            var inferred = false
-            if loaded.policy.instance.addresses.isEmpty, let address = try Replay.mostSeenAddress(paths, options, showProgress: false) {
-                loaded.policy.instance.add(address, kind: .given)
-                inferred = true
-                outcome.warnings.append(
-                    "no instance address was given; taking \(address), the address seen in the most frames"
-                        + (paths.count > 1 ? " of \(paths.joined(separator: ", "))" : "") + " (give --instance to choose)")
+            var inference: String?
+            if loaded.policy.instance.addresses.isEmpty, let seen = try Replay.mostSeenAddress(paths, options, showProgress: false) {
+                loaded.policy.instance.add(seen.address, kind: .given)
+                inference = seen.text
+                outcome.warnings.append(seen.text)
             }
+            let inferred = inference != nil
             outcome.addresses = loaded.policy.instance.addresses.map { $0.address.description }
 
             if plan.captures.count == 1 {
@@ -209,6 +208,7 @@ enum ManyCaptures {
                     capture: inputs[i].path, labelsPath: labels[i], options: options, engineOptions: engineOptions,
                     policy: loaded, progress: false, pipeline: lanes.spare)
                 result.summary.instanceInferred = inferred
+                result.summary.alerts.inference = inference
                 let check = remedies == .on || (remedies == .auto && inputs[i].size <= 256 << 20)
                 if check {
                     result.summary.remedies = try Remedies.evaluate(
@@ -224,7 +224,13 @@ enum ManyCaptures {
                 plan.captures.map { inputs[$0] }, policy: loaded, interface: plan.interface,
                 labels: plan.captures.map { labels[$0] }, options: options, engineOptions: engineOptions,
                 cancelled: cancelled, board: board, lanes: lanes)
-            for k in outcome.summaries.indices { outcome.summaries[k].instanceInferred = inferred }
+            // The timeline's edits are compared with the whole timeline's span, not each capture's.
+            let span = (outcome.summaries.compactMap(\.firstTime).min(), outcome.summaries.compactMap(\.lastTime).max())
+            for k in outcome.summaries.indices {
+                outcome.summaries[k].instanceInferred = inferred
+                outcome.summaries[k].alerts.inference = inference
+                if let first = span.0, let last = span.1 { outcome.summaries[k].alerts.timelineSpan = (first, last) }
+            }
             guard outcome.summaries.count == plan.captures.count else { return outcome }  // cancelled
             // Remedies over the whole timeline: each proposal is checked by replaying every capture of
             // it again, in order, with the proposal added at the edit's instant.

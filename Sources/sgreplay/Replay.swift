@@ -47,15 +47,14 @@ enum Replay {
         // Opening the capture first makes a bad capture the error, not the address inference. This
         // reader serves the main pass: standard input that was not spooled can be opened only once.
         let reader = try CaptureReader(path: capturePath)
-        var inferred = false
+        var inference: String?
         if start == nil, loaded.policy.instance.addresses.isEmpty,
-            let address = try mostSeenAddress(capturePath, options, showProgress: showProgress)
+            let seen = try mostSeenAddress(
+                [capturePath], options, showProgress: showProgress, name: path == "-" ? "standard input" : path)
         {
-            loaded.policy.instance.add(address, kind: .given)
-            inferred = true
-            if !quiet {
-                warn("no instance address was given; taking \(address), the address seen in the most frames (give --instance to choose)")
-            }
+            loaded.policy.instance.add(seen.address, kind: .given)
+            inference = seen.text
+            if !quiet { warn(seen.text) }
         }
         var engine = start ?? Engine(policy: loaded, options: engineOptions)
         // With an allowance the first pass is needed; without one it only settles rare cases, so it
@@ -71,7 +70,10 @@ enum Replay {
 
         var summary = Summary(captureName: path == "-" ? "standard input" : path)
         summary.instanceAddresses = loaded.policy.instance.addresses.map { $0.address.description }
-        summary.instanceInferred = inferred
+        summary.instanceInferred = inference != nil
+        summary.alerts.inference = inference
+        summary.noteRulelessPolicy(loaded)
+        summary.ignoredEvents = loaded.ignoredEvents
         summary.assumptions = engineOptions.assumptions(for: loaded.policy)
         summary.warnings = loaded.warnings.map(\.description)
         var analysis = Analysis(
@@ -170,24 +172,34 @@ enum Replay {
         }
     }
 
-    /// The address in the most frames (source or destination), first seen on a tie (INTERFACE.md).
-    static func mostSeenAddress(_ path: String, _ options: Analysis.Options, showProgress: Bool = true) throws -> IPAddress? {
-        try mostSeenAddress([path], options, showProgress: showProgress)
-    }
-
-    /// The same over several captures read in order (one timeline), counts added up.
-    static func mostSeenAddress(_ paths: [String], _ options: Analysis.Options, showProgress: Bool = true) throws -> IPAddress? {
-        var counts: [IPAddress: (count: Int, first: Int)] = [:]
-        var n = 0
+    /// The address seen in the most frames (source or destination) of captures read in order (one
+    /// timeline), with the sentence that says so (INTERFACE.md). Two addresses tied for the most are
+    /// an error naming both: guessing the instance would judge every frame from the wrong side.
+    static func mostSeenAddress(
+        _ paths: [String], _ options: Analysis.Options, showProgress: Bool = true, name: String? = nil
+    ) throws -> (address: IPAddress, text: String)? {
+        var counts: [IPAddress: Int] = [:]
+        var ipFrames = 0
         for path in paths {
             try forEachDecoded(path, options, progress: "finding the instance address: ", showProgress: showProgress) { packet, _ in
                 guard packet.hasIP else { return }
-                // Ties go to the address seen first (a frame's source before its destination).
-                n += 2
-                counts[packet.src, default: (0, n)].count += 1
-                if packet.dst != packet.src { counts[packet.dst, default: (0, n + 1)].count += 1 }
+                ipFrames += 1
+                counts[packet.src, default: 0] += 1
+                if packet.dst != packet.src { counts[packet.dst, default: 0] += 1 }
             }
         }
-        return counts.max { a, b in (a.value.count, -a.value.first) < (b.value.count, -b.value.first) }?.key
+        let ranked = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+        guard let best = ranked.first else { return nil }
+        let shown = name ?? paths.joined(separator: ", ")
+        if ranked.count > 1 && ranked[1].value == best.value {
+            let tied = ranked.prefix { $0.value == best.value }.map(\.key.description)
+            throw CaptureError(
+                path: shown,
+                message: "no instance address was given, and \(tied.prefix(3).joined(separator: " and "))"
+                    + (tied.count > 3 ? " (and \(tied.count - 3) more)" : "")
+                    + " are each seen in \(best.value) of the \(ipFrames) IP frames: cannot tell which is the instance; give --instance ADDR")
+        }
+        return (best.key, "no instance address was given: taking \(best.key), the address seen in the most frames "
+            + "(\(best.value) of \(ipFrames) IP frames\(paths.count > 1 ? " of " + shown : "")); give --instance to be sure")
     }
 }
