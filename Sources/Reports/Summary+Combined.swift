@@ -260,6 +260,11 @@ extension CombinedSummary {
         pairs.append(("interfaces", .array(timelines.map(timelineJSON))))
         let before = trackingBeforeEdits
         pairs.append(("allowed_by_tracking_before_edits", .array(before.flows.map(Self.flowJSON))))
+        // Every interface's policy reads the same timeline files: a record not understood is one record.
+        pairs.append(("timeline", .object([
+            ("edits", .int(edits.count)),
+            ("not_understood", .int(summaries.map(\.ignoredEvents.notUnderstood).max() ?? 0)),
+        ])))
         pairs.append(("edits", .array(edits.map { editJSON($0, verdictObject) })))
         pairs.append(("capture_errors", .array(captures.compactMap { c in
             c.summary.captureError.map { JSON.object([("capture", .string(c.summary.captureName)), ("error", .string($0))]) }
@@ -275,11 +280,13 @@ extension CombinedSummary {
         guard case .object(var pairs) = capture.summary.json() else { return capture.summary.json() }
         let timeline = timelines[capture.timeline]
         var extra: [(String, JSON)] = [("interface", timeline.interface.map { .string($0) } ?? .null)]
-        if timeline.captures.count > 1, let position = timeline.captures.firstIndex(of: index) {
-            extra.append(("timeline", .object([
-                ("position", .int(position + 1)),
-                ("captures", .array(timeline.captures.map { .string(captures[$0].summary.captureName) })),
-            ])))
+        // The capture's place in its interface's timeline joins the summary's own `timeline` object.
+        if timeline.captures.count > 1, let position = timeline.captures.firstIndex(of: index),
+            let t = pairs.firstIndex(where: { $0.0 == "timeline" }), case .object(var fields) = pairs[t].1
+        {
+            fields.append(("position", .int(position + 1)))
+            fields.append(("captures", .array(timeline.captures.map { .string(captures[$0].summary.captureName) })))
+            pairs[t].1 = .object(fields)
         }
         let at = (pairs.firstIndex { $0.0 == "capture" } ?? pairs.count - 1) + 1
         pairs.insert(contentsOf: extra, at: at)

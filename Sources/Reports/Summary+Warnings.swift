@@ -127,16 +127,11 @@ public struct HeavyHitters: Sendable {
 
     public init() {}
 
-    /// Counts `a`, unless it cannot be an interface's address: loopback, multicast, broadcast,
-    /// unspecified (a capture on `lo` or `any` is full of them).
+    /// Counts `a`, unless it cannot be an interface's address (a capture on `lo` or `any` is full
+    /// of loopback and multicast).
     @inline(__always)
     public mutating func add(_ a: IPAddress) {
-        if a.isIPv4 {
-            let top = a.low >> 24
-            if top == 127 || top >= 224 || top == 0 { return }
-        } else if a.high >> 56 == 0xff || (a.high == 0 && a.low <= 1) {
-            return
-        }
+        guard a.couldBeAnInterfaceAddress else { return }
         if counts.0 > 0 && addresses.0 == a { counts.0 += 1; return }
         if counts.1 > 0 && addresses.1 == a { counts.1 += 1; return }
         if counts.2 > 0 && addresses.2 == a { counts.2 += 1; return }
@@ -153,5 +148,19 @@ public struct HeavyHitters: Sendable {
         let all = [(addresses.0, counts.0), (addresses.1, counts.1), (addresses.2, counts.2), (addresses.3, counts.3)]
         guard let best = all.max(by: { $0.1 < $1.1 }), best.1 > 0 else { return nil }
         return best
+    }
+}
+
+extension IPAddress {
+    /// False for addresses no network interface is given as its own: unspecified, loopback,
+    /// multicast, IPv4 broadcast and link-local (169.254/16: AWS's own services live there).
+    @inlinable
+    public var couldBeAnInterfaceAddress: Bool {
+        if isIPv4 {
+            let v = v4
+            let top = v >> 24
+            return !(top == 0 || top == 127 || top >= 224 || v >> 16 == 0xA9FE)
+        }
+        return !(high >> 56 == 0xff || (high == 0 && low <= 1))
     }
 }

@@ -173,8 +173,10 @@ enum Replay {
     }
 
     /// The address seen in the most frames (source or destination) of captures read in order (one
-    /// timeline), with the sentence that says so (INTERFACE.md). Two addresses tied for the most are
-    /// an error naming both: guessing the instance would judge every frame from the wrong side.
+    /// timeline), with the sentence that says so (INTERFACE.md). Addresses no interface can have
+    /// (unspecified, broadcast, multicast, loopback, IPv4 link-local) are not candidates. Two
+    /// addresses tied for the most are an error naming both: guessing the instance would judge
+    /// every frame from the wrong side.
     static func mostSeenAddress(
         _ paths: [String], _ options: Analysis.Options, showProgress: Bool = true, name: String? = nil
     ) throws -> (address: IPAddress, text: String)? {
@@ -184,8 +186,8 @@ enum Replay {
             try forEachDecoded(path, options, progress: "finding the instance address: ", showProgress: showProgress) { packet, _ in
                 guard packet.hasIP else { return }
                 ipFrames += 1
-                counts[packet.src, default: 0] += 1
-                if packet.dst != packet.src { counts[packet.dst, default: 0] += 1 }
+                if packet.src.couldBeAnInterfaceAddress { counts[packet.src, default: 0] += 1 }
+                if packet.dst != packet.src && packet.dst.couldBeAnInterfaceAddress { counts[packet.dst, default: 0] += 1 }
             }
         }
         let ranked = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }

@@ -108,6 +108,28 @@ import TestSupport
         #expect(r.stderr.contains(inferred))
     }
 
+    /// Addresses no interface has (0.0.0.0, broadcast, multicast, loopback, 169.254/16) are never taken
+    /// for the instance, however often they appear.
+    @Test func addressesNoInterfaceHasAreNotCandidates() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        var records: [CaptureFileBuilder.Record] = []
+        for i in 0..<5 {
+            let dhcp = PacketBuilder.ipv4(src: "0.0.0.0", dst: "255.255.255.255", proto: 17,
+                                          PacketBuilder.udp(src: "0.0.0.0", dst: "255.255.255.255", sport: 68, dport: 67, [1]))
+            records.append(.init(time: Timestamp(seconds: 1_700_000_000 + Int64(i)), bytes: dhcp))
+        }
+        for (i, peer) in ["198.51.100.1", "198.51.100.2"].enumerated() {
+            let ip = PacketBuilder.ipv4(src: "10.0.0.5", dst: peer, proto: 6, PacketBuilder.tcp(src: "10.0.0.5", dst: peer, sport: 40000, dport: 443, flags: [.syn]))
+            records.append(.init(time: Timestamp(seconds: 1_700_000_010 + Int64(i)), bytes: ip))
+        }
+        let capture = dir.appendingPathComponent("c.pcap")
+        try Data(CaptureFileBuilder.pcap(linkType: 101, records)).write(to: capture)
+        let r = try runSgreplay(["analyze", capture.path, "--remedies", "off"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("instance: 10.0.0.5 (inferred"))
+    }
+
     /// The policy lists the instance's IPv4 address; most of the capture is its IPv6 address.
     @Test func aDominantAddressAmongNotInstanceFramesIsNamedWithTheOption() throws {
         let dir = try scratch()

@@ -158,6 +158,12 @@ import TestSupport
             // Each part's own summary: they add up to the totals, and the edits are listed once.
             let captures = try #require(several["captures"] as? [[String: Any]])
             #expect(captures.map { $0["capture"] as? String } == parts.reversed().map { $0 })
+            // Each capture's `timeline` holds its place in the interface's timeline and the record counts.
+            for capture in captures {
+                let timeline = try #require(capture["timeline"] as? [String: Any], "\(trace.name)")
+                #expect(Set(timeline.keys) == ["edits", "ignored", "not_understood", "position", "captures"], "\(trace.name)")
+            }
+            #expect((several["timeline"] as? [String: Any])?["not_understood"] as? Int == 0)
             #expect(captures.reduce(0) { $0 + ($1["frames"] as? Int ?? 0) } == single["frames"] as? Int)
             let editCount = (single["edits"] as? [Any])?.count ?? 0
             #expect((several["edits"] as? [Any])?.count == editCount)
