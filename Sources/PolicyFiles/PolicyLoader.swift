@@ -37,6 +37,17 @@ public enum PolicyLoader {
             groupIDs: Set(policy.securityGroups.map(\.id)), aclIDs: Set(policy.networkACLs.map(\.id)),
             eniID: policy.instance.eniID,
             associationIDs: Set(policy.activeNetworkACL?.associations[policy.instance.subnetID ?? ""].map { [$0] } ?? []))
+        for group in policy.securityGroups {
+            if let name = group.name { scope.groupsByName[name, default: []].append(group.id) } else { scope.unnamedGroupIDs.append(group.id) }
+        }
+        for record in parts.interfaces {
+            guard let instance = record.instanceID else { continue }
+            if record.isPrimary == true { scope.primaryInterfaces[instance] = record.id }
+            if record.id == policy.instance.eniID {
+                scope.attachment = CloudTrail.Scope.Attachment(instanceID: instance, isPrimary: record.isPrimary)
+            }
+        }
+        var timelineWarnings: [PolicyWarning] = []
         for path in timelineFiles {
             let root = try ParsedFile.load(path).root
             if CloudTrail.recognises(root) {
@@ -45,6 +56,8 @@ public enum PolicyLoader {
                 ignored.failed += result.ignored.failed
                 ignored.notEdits += result.ignored.notEdits
                 ignored.otherResources += result.ignored.otherResources
+                ignored.notUnderstood += result.ignored.notUnderstood
+                timelineWarnings += result.warnings
                 for note in result.notes where !notes.contains(note) { notes.append(note) }
             } else if ScenarioFile.recognises(root) {
                 if let key = root.keys.first(where: { ScenarioFile.policyKeys.contains($0) }), let item = root.field(key) {
@@ -59,7 +72,7 @@ public enum PolicyLoader {
         edits = edits.map { resolveInstanceACL($0, policy.networkACLID) }
         let timeline = Timeline(edits)
 
-        var warnings: [PolicyWarning] = []
+        var warnings = timelineWarnings
         if policyState == .end {
             if timeline.mixesTimeKinds {
                 throw InputError(
