@@ -6,7 +6,7 @@ extension CloudTrail {
     /// ModifyNetworkInterfaceAttribute parameters that change nothing sgreplay models.
     private static let interfaceAttributesWithoutRules: Set<String> = [
         "networkInterfaceId", "dryRun", "description", "sourceDestCheck", "attachment", "enaSrdSpecification",
-        "enablePrimaryIpv6", "associatePublicIpAddress", "associatedSubnetIds",
+        "enablePrimaryIpv6", "associatePublicIpAddress", "associatedSubnetId", "associatedSubnetIds", "associatedSubnetIdSet",
     ]
 
     static func interfaceAttribute(_ request: Item, scope: Scope, unknownENI: inout Bool) throws(InputError) -> Outcome {
