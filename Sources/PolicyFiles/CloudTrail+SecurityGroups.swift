@@ -29,6 +29,8 @@ extension CloudTrail {
 
     static func authorize(_ name: String, _ record: Item, _ request: Item, _ response: Item?, scope: Scope) throws(InputError) -> Outcome {
         let direction: RuleDirection = name.hasSuffix("Egress") ? .egress : .ingress
+        // Another group's record is skipped before its response is read.
+        if let id = try request.field("groupId")?.string(), !scope.groupIDs.contains(id) { return .otherResource }
         let created = try responseRules(response?.field("securityGroupRuleSet"), direction: direction)
         let group: String
         switch try targetGroup(request, answered: created, scope: scope) {
@@ -52,6 +54,7 @@ extension CloudTrail {
 
     static func revoke(_ name: String, _ record: Item, _ request: Item, _ response: Item?, scope: Scope) throws(InputError) -> Outcome {
         let direction: RuleDirection = name.hasSuffix("Egress") ? .egress : .ingress
+        if let id = try request.field("groupId")?.string(), !scope.groupIDs.contains(id) { return .otherResource }
         let revoked = try responseRules(response?.field("revokedSecurityGroupRuleSet"), direction: direction)
         let group: String
         switch try targetGroup(request, answered: revoked, scope: scope) {

@@ -37,9 +37,14 @@ public enum PolicyLoader {
             groupIDs: Set(policy.securityGroups.map(\.id)), aclIDs: Set(policy.networkACLs.map(\.id)),
             eniID: policy.instance.eniID,
             associationIDs: Set(policy.activeNetworkACL?.associations[policy.instance.subnetID ?? ""].map { [$0] } ?? []))
+        // Group names, for CloudTrail records that name groups by name: the groups' own, and those
+        // the interfaces' Groups give (peers need not be groups of the policy).
+        var names: [String: String] = [:]
+        for record in parts.interfaces { names.merge(record.groupNames) { first, _ in first } }
         for group in policy.securityGroups {
-            if let name = group.name { scope.groupsByName[name, default: []].append(group.id) } else { scope.unnamedGroupIDs.append(group.id) }
+            if let name = group.name ?? names[group.id] { names[group.id] = name } else { scope.unnamedGroupIDs.append(group.id) }
         }
+        for (id, name) in names.sorted(by: { $0.key < $1.key }) { scope.groupsByName[name, default: []].append(id) }
         for record in parts.interfaces {
             guard let instance = record.instanceID else { continue }
             if record.isPrimary == true { scope.primaryInterfaces[instance] = record.id }

@@ -25,6 +25,8 @@ struct PolicyParts {
         var addresses: [Instance.Address]
         var prefixes: [CIDR]
         var groupIDs: [String]
+        /// Group id → GroupName, as `Groups` lists them: names CloudTrail records may use.
+        var groupNames: [String: String] = [:]
         var timeouts: TimeoutChange
         var vpcID: String?
         /// `Attachment.InstanceId` / `DeviceIndex` / `NetworkCardIndex`: ModifyInstanceAttribute
@@ -134,7 +136,9 @@ enum AWSDescribeFiles {
                 record.prefixes.append(try AWSFields.cidr(try entry.required("Ipv6Prefix"), .v6))
             }
             for group in try item.field("Groups")?.items() ?? [] {
-                record.groupIDs.append(try group.required("GroupId").string())
+                let id = try group.required("GroupId").string()
+                record.groupIDs.append(id)
+                if let name = try group.field("GroupName")?.string() { record.groupNames[id] = name }
             }
             if let tracking = item.field("ConnectionTrackingConfiguration") {
                 record.timeouts = try AWSFields.timeouts(tracking)

@@ -90,7 +90,7 @@ private func has(_ rules: [SecurityGroupRule], _ wanted: SecurityGroupRule, id: 
 @Test func aGroupPairNamedByNameIsResolvedOrNotUnderstood() throws {
     let scratch = Scratch()
     func trail(_ pair: String, response: String = #"{"_return": true}"#) -> String {
-        scratch.write("pair-\(pair.hashValue).json", """
+        scratch.write("pair-\(pair.hashValue)-\(response.hashValue).json", """
             {"Records": [{"eventTime": "2024-03-01T12:00:00Z", "eventSource": "ec2.amazonaws.com", "eventID": "e-1",
               "eventName": "AuthorizeSecurityGroupIngress", "recipientAccountId": "111122223333",
               "requestParameters": {"groupId": "sg-0web", "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": 6379,
@@ -112,6 +112,21 @@ private func has(_ rules: [SecurityGroupRule], _ wanted: SecurityGroupRule, id: 
     guard case .authorize(_, let rules) = answered.timeline.edits.first?.edit else { Issue.record("no edit"); return }
     #expect(rules.map(\.peer) == [.securityGroup("sg-0cache")])
     #expect(rules.map(\.id) == ["sgr-0cache"])
+    // A name the interfaces' Groups give (sg-0cache is the group of another interface).
+    let interfaces = scratch.write("eni.json", """
+        {"NetworkInterfaces": [
+          {"NetworkInterfaceId": "eni-0app", "SubnetId": "subnet-0app", "VpcId": "vpc-0app", "PrivateIpAddress": "10.0.1.10",
+           "Groups": [{"GroupId": "sg-0web", "GroupName": "web"}]},
+          {"NetworkInterfaceId": "eni-0cache", "SubnetId": "subnet-0app", "VpcId": "vpc-0app", "PrivateIpAddress": "10.0.1.30",
+           "Groups": [{"GroupId": "sg-0cache", "GroupName": "cache"}]}
+        ]}
+        """)
+    let viaInterfaces = try load(
+        [trail(#"{"groupName": "cache"}"#)],
+        policy: [fixture("security-groups.json"), fixture("network-acls.json"), fixture("subnets.json"), interfaces])
+    #expect(viaInterfaces.timeline.edits.first?.edit == .authorize(groupID: "sg-0web", rules: [
+        rule(.ingress, .tcp(PortRange(6379)), .securityGroup("sg-0cache")),
+    ]))
     // Neither: not guessed.
     let unknown = try load([trail(#"{"groupName": "cache"}"#)])
     #expect(unknown.timeline.isEmpty)
