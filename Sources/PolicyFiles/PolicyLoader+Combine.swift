@@ -211,7 +211,13 @@ extension PolicyLoader {
                 return first.id
             }
         }
-        if acls.count == 1 { return first.id }
+        if acls.count == 1 {
+            if let vpc = instanceVPC(parts, policy: policy), let other = parts.aclVPCs[first.id], other != vpc {
+                notes.append("the only network ACL given, \(first.id), is \(other)'s, not \(vpc)'s: the NACL stage allows everything")
+                return nil
+            }
+            return first.id
+        }
         throw InputError(
             file: first.source?.file ?? "", path: "NetworkAcls",
             message: "several network ACLs (\(acls.map(\.id).joined(separator: ", "))) and no way to tell which is the instance's subnet's: give the NetworkInterfaces file (or --eni)")

@@ -58,3 +58,17 @@ private let base = [fixture("security-groups.json"), fixture("network-interfaces
     #expect(error?.path == "NetworkAcls")
     #expect(error?.message.hasPrefix("no network ACL lists subnet subnet-0app and the default ACLs given belong to several VPCs") == true)
 }
+
+@Test func theOnlyACLGivenIsNotTakenWhenItIsAnotherVPCs() throws {
+    let scratch = Scratch()
+    // The interface's subnet is not given, its VPC is.
+    let eni = scratch.write("eni.json", """
+        {"NetworkInterfaces": [{"NetworkInterfaceId": "eni-0app", "VpcId": "vpc-0app", "PrivateIpAddress": "10.0.1.10"}]}
+        """)
+    let acl = scratch.write("acl.json", """
+        {"NetworkAcls": [{"NetworkAclId": "acl-0other-default", "VpcId": "vpc-0other", "IsDefault": true, "Associations": [], "Entries": []}]}
+        """)
+    let loaded = try PolicyLoader.load(policyFiles: [eni, acl], eni: "eni-0app")
+    #expect(loaded.policy.networkACLID == nil)
+    #expect(loaded.notes.contains("the only network ACL given, acl-0other-default, is vpc-0other's, not vpc-0app's: the NACL stage allows everything"))
+}
