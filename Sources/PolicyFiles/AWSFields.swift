@@ -187,7 +187,11 @@ enum AWSFields {
 
     /// The rules of one IpPermission (describe-security-groups, CloudTrail ipPermissions items):
     /// one rule per peer, in AWS's order (IPv4 ranges, IPv6 ranges, prefix lists, groups).
-    static func rules(fromPermission item: Item, groupID: String, direction: RuleDirection) throws(InputError) -> [SecurityGroupRule] {
+    /// `groupIDsByName` gives the ids of groups a pair names by GroupName only (CloudTrail records
+    /// of `--source-group NAME`), once the caller has resolved them.
+    static func rules(
+        fromPermission item: Item, groupID: String, direction: RuleDirection, groupIDsByName: [String: String] = [:]
+    ) throws(InputError) -> [SecurityGroupRule] {
         guard let protocolItem = item.field("IpProtocol") else { throw item.error("IpProtocol is missing") }
         let traffic = try securityGroupTraffic(
             protocol: protocolItem, fromPort: item.field("FromPort"), toPort: item.field("ToPort"), at: item)
@@ -208,7 +212,9 @@ enum AWSFields {
             try add(.prefixList(try list.required("PrefixListId").string()), list)
         }
         for pair in try item.field(anyOf: ["UserIdGroupPairs", "groups"])?.items() ?? [] {
-            guard let id = try pair.field("GroupId")?.string() else {
+            var id = try pair.field("GroupId")?.string()
+            if id == nil, let name = try pair.field("GroupName")?.string() { id = groupIDsByName[name] }
+            guard let id else {
                 throw pair.error("GroupId is missing (referencing a group by name only is not supported)")
             }
             try add(.securityGroup(id), pair)

@@ -6,7 +6,9 @@ import Packets
 ///
 /// Records are sorted by eventTime (log files are not in order). A record with an `errorCode`
 /// changed nothing and is skipped; events that are not rule edits, and edits of groups, ACLs or
-/// interfaces other than the analysed instance's, are skipped too; all three are counted.
+/// interfaces other than the analysed instance's, are skipped too; all three are counted. A record
+/// of an event sgreplay applies that it cannot turn into an edit is never skipped silently: it is
+/// a warning naming the record, counted apart (`notUnderstood`).
 enum CloudTrail {
     /// What the policy knows, to tell the instance's edits from the rest of the account's.
     struct Scope {
@@ -15,12 +17,27 @@ enum CloudTrail {
         var eniID: String?
         /// The association ids of the instance's subnet (grows as replaced associations get new ids).
         var associationIDs: Set<String>
+        /// GroupName → the ids of the policy's groups with that name (names are unique per VPC only).
+        var groupsByName: [String: [String]] = [:]
+        /// The policy's groups whose name is unknown (a SecurityGroupRules file alone gives none).
+        var unnamedGroupIDs: [String] = []
+        /// The analysed interface's attachment (describe-network-interfaces `Attachment`), when known.
+        var attachment: Attachment?
+        /// Instance id → its primary interface, from every interface given.
+        var primaryInterfaces: [String: String] = [:]
+
+        struct Attachment {
+            var instanceID: String
+            /// Device index 0 on network card 0; nil when the Attachment gives no DeviceIndex.
+            var isPrimary: Bool?
+        }
     }
 
     struct Result {
         var edits: [TimedEdit] = []
         var ignored = LoadedPolicy.IgnoredEvents()
         var notes: [String] = []
+        var warnings: [PolicyWarning] = []
     }
 
     static func recognises(_ root: Item) -> Bool {
@@ -69,7 +86,16 @@ enum CloudTrail {
             let outcome = try edit(name, record, scope: &scope, unknownENI: &unknownENI)
             switch outcome {
             case .notAnEdit: result.ignored.notEdits += 1
+            case .noOp(let note):
+                result.ignored.notEdits += 1
+                result.notes.append("\(record.location): \(recordName(name, record)) changed nothing: \(note)")
             case .otherResource: result.ignored.otherResources += 1
+            case .otherResourceWarned(let warning):
+                result.ignored.otherResources += 1
+                result.warnings.append(PolicyWarning("\(recordName(name, record)) was not applied: \(warning)", at: record.location))
+            case .notUnderstood(let reason):
+                result.ignored.notUnderstood += 1
+                result.warnings.append(PolicyWarning("\(recordName(name, record)) was not applied: \(reason)", at: record.location))
             case .edit(let edit):
                 var origin = "CloudTrail \(name)"
                 if let who = try record.field("userIdentity")?.field("arn")?.string() { origin += " by \(who)" }
@@ -83,71 +109,70 @@ enum CloudTrail {
         return result
     }
 
+    /// `AuthorizeSecurityGroupIngress (eventID 9fd6…)`: how a warning names the record.
+    static func recordName(_ name: String, _ record: Item) -> String {
+        let event = name.isEmpty ? "a record without eventName" : name
+        guard let id = try? record.field("eventID")?.string(), !id.isEmpty else { return event }
+        return "\(event) (eventID \(id))"
+    }
+
     enum Outcome {
         case edit(PolicyEdit)
+        /// An event sgreplay has no use for.
         case notAnEdit
+        /// An edit event that AWS says changed nothing; the note says why.
+        case noOp(String)
+        /// An edit of something that is not the analysed instance's.
         case otherResource
+        /// The same, with a warning: the user could easily take it for the instance's.
+        case otherResourceWarned(String)
+        /// An edit event sgreplay applies but could not read into an edit: the reason says what.
+        case notUnderstood(String)
     }
 
     private static func edit(_ name: String, _ record: Item, scope: inout Scope, unknownENI: inout Bool) throws(InputError) -> Outcome {
         guard let request = record.field("requestParameters") else {
-            return name.isEmpty ? .notAnEdit : (editNames.contains(name) ? .otherResource : .notAnEdit)
+            return appliedNames.contains(name) ? .notUnderstood("the record has no requestParameters") : .notAnEdit
         }
         let response = record.field("responseElements")
         switch name {
         case "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress":
-            guard let group = try request.field("groupId")?.string(), scope.groupIDs.contains(group) else { return .otherResource }
-            let direction: RuleDirection = name.hasSuffix("Egress") ? .egress : .ingress
-            var rules = try permissions(request, group: group, direction: direction)
-            let created = try response?.field("securityGroupRuleSet")?.items().map { (i) throws(InputError) in
-                try AWSFields.flatRule(i, groupID: group, direction: direction)
-            } ?? []
-            for i in rules.indices where rules[i].id == nil {
-                rules[i].id = created.first { $0.samePermission(as: rules[i]) }?.id
-            }
-            return rules.isEmpty ? .notAnEdit : .edit(.authorize(groupID: group, rules: rules))
-
+            return try authorize(name, record, request, response, scope: scope)
         case "RevokeSecurityGroupIngress", "RevokeSecurityGroupEgress":
-            guard let group = try request.field("groupId")?.string(), scope.groupIDs.contains(group) else { return .otherResource }
-            let direction: RuleDirection = name.hasSuffix("Egress") ? .egress : .ingress
-            if let ids = request.field("securityGroupRuleIds") ?? request.field("securityGroupRuleId") {
-                let revoked = try response?.field("revokedSecurityGroupRuleSet")?.items().map { (i) throws(InputError) in
-                    try AWSFields.flatRule(i, groupID: group, direction: direction)
-                } ?? []
-                return .edit(.revokeByID(groupID: group, ruleIDs: try ruleIDs(ids), revokedRules: revoked))
-            }
-            var rules = try permissions(request, group: group, direction: direction)
-            // Permissions AWS reports as unknown were not revoked: they changed nothing.
-            var unknown: [SecurityGroupRule] = []
-            for permission in try response?.field("unknownIpPermissionSet")?.items() ?? [] {
-                unknown += try AWSFields.rules(fromPermission: permission, groupID: group, direction: direction)
-            }
-            rules.removeAll { rule in unknown.contains { $0.samePermission(as: rule) } }
-            return rules.isEmpty ? .notAnEdit : .edit(.revokeByPermission(groupID: group, rules: rules))
-
+            return try revoke(name, record, request, response, scope: scope)
         case "ModifySecurityGroupRules":
-            let body = request.field("ModifySecurityGroupRulesRequest") ?? request
-            guard let group = try body.field("GroupId")?.string(), scope.groupIDs.contains(group) else { return .otherResource }
-            guard let list = body.field(anyOf: ["SecurityGroupRule", "SecurityGroupRules"]) else {
-                throw body.error("SecurityGroupRule is missing")
-            }
-            var updates: [RuleUpdate] = []
-            for entry in try list.oneOrMany() {
-                let id = try entry.required("SecurityGroupRuleId").string()
-                let content = try entry.required("SecurityGroupRule")
-                guard let protocolItem = content.field("IpProtocol") else { throw content.error("IpProtocol is missing") }
-                let traffic = try AWSFields.securityGroupTraffic(
-                    protocol: protocolItem, fromPort: content.field("FromPort"), toPort: content.field("ToPort"), at: content)
-                updates.append(RuleUpdate(
-                    ruleID: id, traffic: traffic, peer: try AWSFields.flatPeer(content),
-                    description: try content.field("Description")?.string()))
-            }
-            return .edit(.modify(groupID: group, updates: updates))
+            return try modifyRules(request, scope: scope)
+        case "CreateNetworkAclEntry", "ReplaceNetworkAclEntry", "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation":
+            return try networkACLEdit(name, request, response, scope: &scope)
+        case "ModifyNetworkInterfaceAttribute":
+            return try interfaceAttribute(request, scope: scope, unknownENI: &unknownENI)
+        case "ModifyInstanceAttribute":
+            return try instanceAttribute(request, scope: scope)
+        default:
+            return .notAnEdit
+        }
+    }
 
+    /// The events whose records become edits (ModifyInstanceAttribute only with `groupSet`).
+    static let editNames: Set<String> = [
+        "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
+        "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry",
+        "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation", "ModifyNetworkInterfaceAttribute",
+    ]
+
+    /// `editNames` and ModifyInstanceAttribute: a record of these without parameters is not understood.
+    private static let appliedNames = editNames.union(["ModifyInstanceAttribute"])
+
+    // MARK: Network ACLs
+
+    private static func networkACLEdit(_ name: String, _ request: Item, _ response: Item?, scope: inout Scope) throws(InputError) -> Outcome {
+        switch name {
         case "CreateNetworkAclEntry", "ReplaceNetworkAclEntry":
             let acl = try request.required("networkAclId").string()
             guard scope.aclIDs.contains(acl) else { return .otherResource }
-            guard let entry = try AWSFields.aclEntry(request, allowingDefaultRule: false) else { return .notAnEdit }
+            guard let entry = try AWSFields.aclEntry(request, allowingDefaultRule: false) else {
+                return .notUnderstood("the entry could not be read")
+            }
             return .edit(name == "CreateNetworkAclEntry"
                 ? .createNetworkACLEntry(aclID: acl, entry: entry) : .replaceNetworkACLEntry(aclID: acl, entry: entry))
 
@@ -162,69 +187,30 @@ enum CloudTrail {
             let egress = try request.field("egress")?.bool() ?? false
             return .edit(.deleteNetworkACLEntry(aclID: acl, direction: egress ? .egress : .ingress, ruleNumber: Int(number)))
 
-        case "ReplaceNetworkAclAssociation":
+        default:  // ReplaceNetworkAclAssociation
             let association = try request.required("associationId").string()
             guard scope.associationIDs.contains(association) else { return .otherResource }
             let acl = try request.required("networkAclId").string()
             let newID = try response?.field("newAssociationId")?.string()
             if let newID { scope.associationIDs.insert(newID) }
             return .edit(.replaceNetworkACLAssociation(associationID: association, aclID: acl, newAssociationID: newID))
-
-        case "ModifyNetworkInterfaceAttribute":
-            let eni = try request.field("networkInterfaceId")?.string()
-            if let own = scope.eniID {
-                guard eni == own else { return .otherResource }
-            }
-            if let groupSet = request.field("groupSet") {
-                if scope.eniID == nil { unknownENI = true }
-                let ids = try groupSet.items().map { (i) throws(InputError) in
-                    if case .string(let s) = i.node.value { return s }
-                    return try i.required("groupId").string()
-                }
-                return .edit(.setGroups(eniID: eni, groupIDs: ids))
-            }
-            if let tracking = request.field("connectionTrackingSpecification") {
-                if scope.eniID == nil { unknownENI = true }
-                let change = try AWSFields.timeouts(tracking)
-                return change.isEmpty ? .notAnEdit : .edit(.setTimeouts(eniID: eni, change))
-            }
-            return .notAnEdit
-
-        default:
-            return .notAnEdit
         }
     }
 
-    static let editNames: Set<String> = [
-        "AuthorizeSecurityGroupIngress", "AuthorizeSecurityGroupEgress", "RevokeSecurityGroupIngress",
-        "RevokeSecurityGroupEgress", "ModifySecurityGroupRules", "CreateNetworkAclEntry", "ReplaceNetworkAclEntry",
-        "DeleteNetworkAclEntry", "ReplaceNetworkAclAssociation", "ModifyNetworkInterfaceAttribute",
-    ]
-
-    /// The rules of `ipPermissions`, or of the legacy flat parameters (`ipProtocol`, `cidrIp`…).
-    private static func permissions(_ request: Item, group: String, direction: RuleDirection) throws(InputError) -> [SecurityGroupRule] {
-        if let list = request.field("ipPermissions") {
-            var rules: [SecurityGroupRule] = []
-            for permission in try list.items() {
-                rules += try AWSFields.rules(fromPermission: permission, groupID: group, direction: direction)
+    /// The keys of `item` outside `known` whose value is not empty (`{}`, `[]`, `""`, null):
+    /// fields sgreplay would otherwise pass over without reading.
+    static func unknownKeys(_ item: Item, known: Set<String>) -> [String] {
+        guard case .object(let pairs) = item.node.value else { return [] }
+        return pairs.compactMap { pair in
+            let key = pair.key.first.map { $0.lowercased() + pair.key.dropFirst() } ?? pair.key
+            if known.contains(key) { return nil }
+            switch pair.value.value {
+            case .null: return nil
+            case .object(let members) where members.isEmpty: return nil
+            case .array(let elements) where elements.isEmpty: return nil
+            case .string(let s) where s.isEmpty: return nil
+            default: return pair.key
             }
-            return rules
-        }
-        guard let protocolItem = request.field("ipProtocol"), let cidr = request.field("cidrIp") else { return [] }
-        let traffic = try AWSFields.securityGroupTraffic(
-            protocol: protocolItem, fromPort: request.field("fromPort"), toPort: request.field("toPort"), at: request)
-        return [SecurityGroupRule(
-            groupID: group, direction: direction, traffic: traffic, peer: .cidr(try AWSFields.cidr(cidr, .v4)),
-            source: request.location)]
-    }
-
-    /// `securityGroupRuleIds`: plain strings, or `{"items": [...]}`, of strings or of
-    /// `{"securityGroupRuleId": …}` objects (AWS documents no sample, so every shape is accepted).
-    private static func ruleIDs(_ item: Item) throws(InputError) -> [String] {
-        if case .string(let s) = item.node.value { return [s] }
-        return try item.items().map { (i) throws(InputError) in
-            if case .string(let s) = i.node.value { return s }
-            return try i.required("securityGroupRuleId").string()
         }
     }
 }

@@ -171,22 +171,63 @@ extension PolicyLoader {
         return parts.subnets.count == 1 ? parts.subnets[0] : nil
     }
 
-    /// The ACL in force: the scenario's choice, the one associated with the subnet, or the only one.
+    /// The ACL in force: the scenario's choice, the one associated with the subnet, the default ACL
+    /// of the interface's own VPC, or the only one. Never another VPC's default: a subnet that no
+    /// given ACL lists uses its VPC's default, and when that is not given the NACL stage allows
+    /// everything (SEMANTICS.md 6: no NACL configured), with a note saying so.
     static func chooseACL(_ parts: PolicyParts, policy: Policy, notes: inout [String]) throws(InputError) -> String? {
         if let chosen = parts.scenarios.lazy.compactMap(\.activeACL).first { return chosen }
         let acls = parts.acls
         guard let first = acls.first else { return nil }
         if let subnet = policy.instance.subnetID {
             if let associated = acls.first(where: { $0.associations[subnet] != nil }) { return associated.id }
-            if let byDefault = acls.first(where: { parts.defaultACLs.contains($0.id) }) {
-                notes.append("no network ACL lists subnet \(subnet): using the VPC's default ACL \(byDefault.id)")
+            let defaults = acls.filter { parts.defaultACLs.contains($0.id) }
+            if let vpc = instanceVPC(parts, policy: policy) {
+                if let byDefault = defaults.first(where: { parts.aclVPCs[$0.id] == vpc }) {
+                    notes.append("no network ACL lists subnet \(subnet): using \(vpc)'s default ACL \(byDefault.id)")
+                    return byDefault.id
+                }
+                let unplaced = acls.filter { parts.aclVPCs[$0.id] == nil }.map(\.id)
+                notes.append(
+                    "no network ACL of \(vpc) is given for subnet \(subnet) (none lists it, and \(vpc)'s default ACL is not among them): "
+                        + "the NACL stage allows everything (as if the subnet used a default ACL that allows all); "
+                        + "give describe-network-acls for \(vpc)"
+                        + (unplaced.isEmpty ? "" : " (\(unplaced.joined(separator: ", ")) have no VpcId, so cannot be \(vpc)'s)"))
+                return nil
+            }
+            let vpcs = Set(defaults.map { parts.aclVPCs[$0.id] ?? "" })
+            if vpcs.count > 1 {
+                throw InputError(
+                    file: first.source?.file ?? "", path: "NetworkAcls",
+                    message: "no network ACL lists subnet \(subnet) and the default ACLs given belong to several VPCs (\(defaults.map(\.id).joined(separator: ", "))): the interface's VPC is unknown, so its default ACL cannot be told; give describe-subnets or describe-network-interfaces (their VpcId)")
+            }
+            if let byDefault = defaults.first {
+                notes.append(
+                    "no network ACL lists subnet \(subnet) and its VPC is unknown: assuming it is in \(parts.aclVPCs[byDefault.id] ?? "the VPC") of the only default ACL given, \(byDefault.id)")
                 return byDefault.id
             }
+            if acls.count == 1 {
+                notes.append("no network ACL lists subnet \(subnet): assuming the only ACL given, \(first.id), is in force")
+                return first.id
+            }
         }
-        if acls.count == 1 { return first.id }
+        if acls.count == 1 {
+            if let vpc = instanceVPC(parts, policy: policy), let other = parts.aclVPCs[first.id], other != vpc {
+                notes.append("the only network ACL given, \(first.id), is \(other)'s, not \(vpc)'s: the NACL stage allows everything")
+                return nil
+            }
+            return first.id
+        }
         throw InputError(
             file: first.source?.file ?? "", path: "NetworkAcls",
             message: "several network ACLs (\(acls.map(\.id).joined(separator: ", "))) and no way to tell which is the instance's subnet's: give the NetworkInterfaces file (or --eni)")
+    }
+
+    /// The analysed interface's VPC: its own VpcId, else its subnet's (describe-subnets).
+    static func instanceVPC(_ parts: PolicyParts, policy: Policy) -> String? {
+        if let eni = policy.instance.eniID, let vpc = parts.interfaces.first(where: { $0.id == eni })?.vpcID { return vpc }
+        guard let subnet = policy.instance.subnetID else { return nil }
+        return parts.subnets.first { $0.id == subnet }?.vpcID
     }
 
     /// Notes for rules that match nothing because the policy lacks their peer's data.

@@ -37,6 +37,22 @@ public enum PolicyLoader {
             groupIDs: Set(policy.securityGroups.map(\.id)), aclIDs: Set(policy.networkACLs.map(\.id)),
             eniID: policy.instance.eniID,
             associationIDs: Set(policy.activeNetworkACL?.associations[policy.instance.subnetID ?? ""].map { [$0] } ?? []))
+        // Group names, for CloudTrail records that name groups by name: the groups' own, and those
+        // the interfaces' Groups give (peers need not be groups of the policy).
+        var names: [String: String] = [:]
+        for record in parts.interfaces { names.merge(record.groupNames) { first, _ in first } }
+        for group in policy.securityGroups {
+            if let name = group.name ?? names[group.id] { names[group.id] = name } else { scope.unnamedGroupIDs.append(group.id) }
+        }
+        for (id, name) in names.sorted(by: { $0.key < $1.key }) { scope.groupsByName[name, default: []].append(id) }
+        for record in parts.interfaces {
+            guard let instance = record.instanceID else { continue }
+            if record.isPrimary == true { scope.primaryInterfaces[instance] = record.id }
+            if record.id == policy.instance.eniID {
+                scope.attachment = CloudTrail.Scope.Attachment(instanceID: instance, isPrimary: record.isPrimary)
+            }
+        }
+        var timelineWarnings: [PolicyWarning] = []
         for path in timelineFiles {
             let root = try ParsedFile.load(path).root
             if CloudTrail.recognises(root) {
@@ -45,6 +61,8 @@ public enum PolicyLoader {
                 ignored.failed += result.ignored.failed
                 ignored.notEdits += result.ignored.notEdits
                 ignored.otherResources += result.ignored.otherResources
+                ignored.notUnderstood += result.ignored.notUnderstood
+                timelineWarnings += result.warnings
                 for note in result.notes where !notes.contains(note) { notes.append(note) }
             } else if ScenarioFile.recognises(root) {
                 if let key = root.keys.first(where: { ScenarioFile.policyKeys.contains($0) }), let item = root.field(key) {
@@ -59,7 +77,7 @@ public enum PolicyLoader {
         edits = edits.map { resolveInstanceACL($0, policy.networkACLID) }
         let timeline = Timeline(edits)
 
-        var warnings: [PolicyWarning] = []
+        var warnings = timelineWarnings
         if policyState == .end {
             if timeline.mixesTimeKinds {
                 throw InputError(

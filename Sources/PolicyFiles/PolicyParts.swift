@@ -8,8 +8,10 @@ struct PolicyParts {
     /// Rules from describe-security-group-rules (they carry `sgr-` ids), by group.
     var listedRules: [SecurityGroupRule] = []
     var acls: [NetworkACL] = []
-    /// ACL id → IsDefault.
+    /// The ids of the ACLs describe-network-acls marks `IsDefault`.
     var defaultACLs: Set<String> = []
+    /// ACL id → its `VpcId`: a subnet falls back on the default ACL of its own VPC only.
+    var aclVPCs: [String: String] = [:]
     var interfaces: [InterfaceRecord] = []
     var subnets: [SubnetRecord] = []
     var prefixLists: [String: [CIDR]] = [:]
@@ -23,14 +25,25 @@ struct PolicyParts {
         var addresses: [Instance.Address]
         var prefixes: [CIDR]
         var groupIDs: [String]
+        /// Group id → GroupName, as `Groups` lists them: names CloudTrail records may use.
+        var groupNames: [String: String] = [:]
         var timeouts: TimeoutChange
+        var vpcID: String?
+        /// `Attachment.InstanceId` / `DeviceIndex` / `NetworkCardIndex`: ModifyInstanceAttribute
+        /// changes the groups of the instance's primary interface (device 0 on card 0) only.
+        var instanceID: String?
+        var deviceIndex: Int?
+        var networkCardIndex: Int?
         var source: SourceLocation
+
+        var isPrimary: Bool? { deviceIndex.map { $0 == 0 && (networkCardIndex ?? 0) == 0 } }
     }
 
     /// One subnet of describe-subnets.
     struct SubnetRecord {
         var id: String
         var cidrs: [CIDR]
+        var vpcID: String?
     }
 }
 
@@ -78,6 +91,7 @@ enum AWSDescribeFiles {
                 acl.associations[subnet] = try association.field("NetworkAclAssociationId")?.string() ?? ""
             }
             if try item.field("IsDefault")?.bool() == true { parts.defaultACLs.insert(id) }
+            if let vpc = try item.field("VpcId")?.string() { parts.aclVPCs[id] = vpc }
             parts.acls.append(acl)
         }
     }
@@ -88,7 +102,15 @@ enum AWSDescribeFiles {
         for item in try root.required("NetworkInterfaces").array() {
             var record = PolicyParts.InterfaceRecord(
                 id: try item.required("NetworkInterfaceId").string(), subnetID: try item.field("SubnetId")?.string(),
-                addresses: [], prefixes: [], groupIDs: [], timeouts: TimeoutChange(), source: item.location)
+                addresses: [], prefixes: [], groupIDs: [], timeouts: TimeoutChange(), vpcID: try item.field("VpcId")?.string(),
+                source: item.location)
+            if let attachment = item.field("Attachment") {
+                record.instanceID = try attachment.field("InstanceId")?.string()
+                record.deviceIndex = try attachment.field("DeviceIndex").map { (i) throws(InputError) in Int(try i.integer("DeviceIndex")) }
+                record.networkCardIndex = try attachment.field("NetworkCardIndex").map { (i) throws(InputError) in
+                    Int(try i.integer("NetworkCardIndex"))
+                }
+            }
             func add(_ address: IPAddress, _ kind: Instance.Address.Kind) {
                 if !record.addresses.contains(where: { $0.address == address }) {
                     record.addresses.append(Instance.Address(address, kind: kind))
@@ -114,7 +136,9 @@ enum AWSDescribeFiles {
                 record.prefixes.append(try AWSFields.cidr(try entry.required("Ipv6Prefix"), .v6))
             }
             for group in try item.field("Groups")?.items() ?? [] {
-                record.groupIDs.append(try group.required("GroupId").string())
+                let id = try group.required("GroupId").string()
+                record.groupIDs.append(id)
+                if let name = try group.field("GroupName")?.string() { record.groupNames[id] = name }
             }
             if let tracking = item.field("ConnectionTrackingConfiguration") {
                 record.timeouts = try AWSFields.timeouts(tracking)
@@ -126,7 +150,8 @@ enum AWSDescribeFiles {
     /// describe-subnets: `Subnets[]` with CidrBlock and Ipv6CidrBlockAssociationSet.
     static func subnets(_ root: Item, into parts: inout PolicyParts) throws(InputError) {
         for item in try root.required("Subnets").array() {
-            var record = PolicyParts.SubnetRecord(id: try item.required("SubnetId").string(), cidrs: [])
+            var record = PolicyParts.SubnetRecord(
+                id: try item.required("SubnetId").string(), cidrs: [], vpcID: try item.field("VpcId")?.string())
             if let v4 = item.field("CidrBlock") { record.cidrs.append(try AWSFields.cidr(v4, .v4)) }
             for association in try item.field("Ipv6CidrBlockAssociationSet")?.items() ?? [] {
                 let state = try association.field("Ipv6CidrBlockState")?.field("State")?.string()

@@ -76,9 +76,11 @@ public enum PolicyReport {
             if !from.isEmpty { out.append("      " + from.joined(separator: " — ")) }
         }
         let ignored = loaded.ignoredEvents
-        if ignored.total > 0 {
+        if ignored.total > 0 || ignored.notUnderstood > 0 {
+            // Records not understood are not ignored: each is also a warning below.
             out.append("  ignored CloudTrail records: \(ignored.failed) failed (errorCode), \(ignored.notEdits) not rule edits, "
-                + "\(ignored.otherResources) for other groups, ACLs or interfaces")
+                + "\(ignored.otherResources) for other groups, ACLs or interfaces; "
+                + "\(ignored.notUnderstood) not understood, so not applied" + (ignored.notUnderstood > 0 ? " (see Warnings)" : ""))
         }
         if !loaded.notes.isEmpty {
             out.append("")
@@ -186,6 +188,7 @@ public enum PolicyReport {
             ("ignored_events", .object([
                 ("failed", .int(loaded.ignoredEvents.failed)), ("not_edits", .int(loaded.ignoredEvents.notEdits)),
                 ("other_resources", .int(loaded.ignoredEvents.otherResources)),
+                ("not_understood", .int(loaded.ignoredEvents.notUnderstood)),
             ])),
             ("derived_from_end_state", .bool(loaded.derivedFromEndState)),
             ("notes", .array(loaded.notes.map(JSON.string))),

@@ -38,7 +38,8 @@ public struct LoadedPolicy: Hashable, Sendable {
         public var failed: Int = 0
         /// Events that are not rule edits (Describe*, RunInstances, a description change…).
         public var notEdits: Int = 0
-        /// Rule edits for groups, ACLs or interfaces other than the analysed instance's.
+        /// Rule edits for groups, ACLs, interfaces or instances other than the analysed instance's
+        /// (a few, easy to mistake for the instance's, are also warnings).
         public var otherResources: Int = 0
         /// Records of an event sgreplay applies that yielded no edit (a field or shape it does not
         /// understand). Not ignored: each is also a warning naming the record; counted apart.
