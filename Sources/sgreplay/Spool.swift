@@ -1,6 +1,15 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Capture
 import Foundation
 
 /// Standard input copied to a temporary file, when the capture must be read more than once.
+///
+/// The file is removed by `remove()` (the replay's `defer`: every failure after spooling is thrown,
+/// never `exit`, so it runs), and by spooling itself when it fails or is interrupted.
 struct Spool {
     let path: String
     private let temporary: Bool
@@ -11,23 +20,52 @@ struct Spool {
             temporary = false
             return
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-stdin-\(getpid()).pcap")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
-        guard let out = try? FileHandle(forWritingTo: url) else {
-            throw SpoolError(message: "standard input: cannot spool to \(url.path)")
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-stdin-\(getpid()).pcap").path
+        unlink(spool)  // one left by an earlier run with this process id
+        let out = open(spool, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else {
+            throw SpoolError(message: "standard input: cannot spool to \(spool): \(String(cString: strerror(errno)))")
         }
+        func failed(_ what: String) -> SpoolError {
+            let error = SpoolError(message: "standard input: cannot spool to \(spool): \(what): \(String(cString: strerror(errno)))")
+            close(out)
+            unlink(spool)
+            return error
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            out.write(chunk)
+            if Interrupt.requested {
+                close(out)
+                unlink(spool)
+                throw Replay.Interrupted(frames: 0)
+            }
+            let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failed("read failed")
+            }
+            if n == 0 { break }
+            var offset = 0
+            while offset < n {
+                let w = chunk.withUnsafeBytes { write(out, $0.baseAddress! + offset, n - offset) }
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    throw failed("write failed")
+                }
+                offset += w
+            }
         }
-        try? out.close()
-        self.path = url.path
+        if close(out) != 0 {
+            let error = SpoolError(message: "standard input: cannot spool to \(spool): write failed: \(String(cString: strerror(errno)))")
+            unlink(spool)
+            throw error
+        }
+        self.path = spool
         temporary = true
     }
 
     func remove() {
-        if temporary { try? FileManager.default.removeItem(atPath: path) }
+        if temporary { unlink(path) }
     }
 }
 

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Reports
+
+/// A command's files, for the one check every command gets before anything is read or written
+/// (`Main.main` runs it after parsing): no output may be the same file as an input or as another
+/// output.
+protocol FileArguments {
+    /// Every file read (captures, `--policy`, `--timeline`, …), each with how to name it.
+    var inputFiles: [NamedPath] { get }
+    /// Every file written (`--labels`, `--annotate`, `--report`), each named by its option.
+    var outputFiles: [NamedPath] { get }
+}
+
+extension FileArguments {
+    var outputFiles: [NamedPath] { [] }
+}
+
+/// A path on the command line and what it is: `--labels`, `the capture`, `--policy`.
+struct NamedPath {
+    var role: String
+    var path: String
+
+    init(_ role: String, _ path: String) {
+        self.role = role
+        self.path = path
+    }
+
+    init?(_ role: String, _ path: String?) {
+        guard let path else { return nil }
+        self.init(role, path)
+    }
+}
+
+/// A failure that ends the run with `sgreplay: error: <message>` and status 2. Thrown (never
+/// `exit` from a helper) so that every `defer` on the way up runs: temporary files are removed
+/// before `Main` prints the message and exits.
+struct RunError: Error, CustomStringConvertible {
+    var message: String
+    init(_ message: String) { self.message = message }
+    init(_ error: some CustomStringConvertible) { message = error.description }
+    var description: String { message }
+}
+
+/// Outputs that would overwrite an input or each other.
+///
+/// Files are compared by device and inode (`stat`, following symbolic links), never by spelling:
+/// `capture.pcap`, `./capture.pcap`, `sub/../capture.pcap`, a symbolic link to it and a hard link
+/// to it are all the same file. An output that does not exist yet is where it would be created —
+/// its folder's device and inode and its name, after following a symbolic link that dangles — so
+/// two outputs spelled differently are caught too. `-` (standard input or output) is not a file.
+enum FilePaths {
+    /// Where a path is, for comparing.
+    enum Identity: Equatable {
+        /// An existing file.
+        case file(device: UInt64, inode: UInt64)
+        /// A file to be created: its folder and its name.
+        case entry(device: UInt64, inode: UInt64, name: String)
+    }
+
+    /// The usage error for the first output that is the same file as an input or an earlier output.
+    static func check(_ command: some FileArguments) throws(RunError) {
+        try check(outputs: command.outputFiles, inputs: command.inputFiles)
+    }
+
+    static func check(outputs: [NamedPath], inputs: [NamedPath]) throws(RunError) {
+        let inputIDs = inputs.map { $0.path == "-" ? nil : existing($0.path) }
+        var earlier: [(NamedPath, Identity)] = []
+        for output in outputs where output.path != "-" {
+            guard let id = outputIdentity(output.path) else { continue }  // cannot be written: its own error later
+            if let i = inputIDs.firstIndex(where: { $0 == id }) {
+                throw RunError(
+                    "\(output.role) \(output.path): is the same file as \(inputs[i].role) \(inputs[i].path); "
+                        + "an input is never overwritten: nothing was written, give \(output.role) another file")
+            }
+            if let other = earlier.first(where: { $0.1 == id })?.0 {
+                throw RunError(
+                    "\(output.role) \(output.path): is the same file as \(other.role) \(other.path); nothing was written, give each output its own file")
+            }
+            earlier.append((output, id))
+        }
+    }
+
+    /// An existing file's identity (following symbolic links).
+    static func existing(_ path: String) -> Identity? {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return nil }
+        return .file(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
+    }
+
+    /// Where writing `path` lands: the file there (a symbolic link is written through, see
+    /// `OutputFile`), or the folder and name it would be created as.
+    static func outputIdentity(_ path: String) -> Identity? {
+        guard let target = OutputFile.destination(of: path) else { return nil }
+        if let id = existing(target) { return id }
+        let slash = target.lastIndex(of: "/")
+        let folder = slash.map { $0 == target.startIndex ? "/" : String(target[..<$0]) } ?? "."
+        let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+        guard case .file(let device, let inode)? = existing(folder) else { return nil }
+        return .entry(device: device, inode: inode, name: name)
+    }
+}
