@@ -64,6 +64,14 @@ struct Spool {
         temporary = true
     }
 
+    /// A capture error about the spool, about standard input instead (the spool is gone when the
+    /// message is printed).
+    func named(_ error: any Error) -> any Error {
+        guard temporary, var error = error as? CaptureError, error.path == path else { return error }
+        error.path = "-"
+        return error
+    }
+
     func remove() {
         if temporary { unlink(path) }
     }

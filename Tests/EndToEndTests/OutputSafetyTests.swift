@@ -206,7 +206,7 @@ import TestSupport
         let capture = try Data(contentsOf: s.dir.appendingPathComponent(s.capture))
         let env = ["TMPDIR": tmp.path]
         let notACapture = try runSgreplay(["analyze", "-"], in: s.dir, stdin: Data("not a capture at all\n".utf8), environment: env)
-        Self.expectUsageError(notACapture, naming: ["not a pcap or pcapng capture"])
+        Self.expectUsageError(notACapture, naming: ["sgreplay: error: standard input: not a pcap or pcapng capture"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
         // Read in full, then a failure: explain of a frame past the end.
         let explain = try runSgreplay(["explain", "-", "--frame", "999"], in: s.dir, stdin: capture, environment: env)
