@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Capture
 
 /// A buffered output file that appears under its name only when complete.
 ///
@@ -24,6 +25,8 @@ public final class OutputFile {
     /// The file renamed onto at `commit()`: `path`, or where its symbolic link leads.
     private let destination: String
     private let temporaryPath: String?
+    /// The temporary file's entry in `TemporaryFiles` (removed there if a signal kills the run).
+    private var registration: Int?
     /// Whether `fd` is ours to close (a device or pipe written directly).
     private let ownsDescriptor: Bool
     private var fd: Int32
@@ -72,6 +75,7 @@ public final class OutputFile {
                 }
                 temporaryPath = tmp
                 ownsDescriptor = true
+                registration = TemporaryFiles.add(tmp)
             }
         }
         buffer.reserveCapacity(OutputFile.flushThreshold + 4096)
@@ -175,10 +179,12 @@ public final class OutputFile {
             let error = OutputError(path: path, message: "write failed: \(OutputFile.errnoText())")
             fd = -1
             if let temporaryPath { unlink(temporaryPath) }
+            TemporaryFiles.remove(registration)
             throw error
         }
         fd = -1
         guard let temporaryPath else { return }
+        defer { TemporaryFiles.remove(registration) }
         if rename(temporaryPath, destination) != 0 {
             let error = OutputError(path: path, message: "cannot be written: \(OutputFile.errnoText())")
             unlink(temporaryPath)
@@ -194,6 +200,7 @@ public final class OutputFile {
         close(fd)
         fd = -1
         if let temporaryPath { unlink(temporaryPath) }
+        TemporaryFiles.remove(registration)
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

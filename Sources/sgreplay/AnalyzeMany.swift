@@ -398,12 +398,15 @@ extension Analyze {
             throw RunError(String(describing: error))
         }
         var parts: [String?] = Array(repeating: nil, count: captures.count)
+        var partRegistrations: [Int?] = []
         // Whatever ends the run, nothing half-written stays: the outputs not committed are discarded
-        // and the label parts removed (every failure below is thrown, so this always runs).
+        // and the label parts removed (every failure below is thrown, so this always runs; a signal
+        // that kills the process removes them through `TemporaryFiles`).
         defer {
             labelsOutput?.discard()
             report?.discard()
             for part in parts.compactMap({ $0 }) { unlink(part) }
+            for registration in partRegistrations { TemporaryFiles.remove(registration) }
         }
         /// The error that ends the run for a failure.
         func stop(_ failure: ManyCaptures.Failure) -> any Error {
@@ -466,6 +469,7 @@ extension Analyze {
                 parts[i] = labelsPath == "-"
                     ? FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-labels-\(getpid())-\(i + 1).jsonl").path
                     : "\(labelsPath).sgreplay-part-\(getpid())-\(i + 1)"
+                partRegistrations.append(TemporaryFiles.add(parts[i]!))
             }
         }
 

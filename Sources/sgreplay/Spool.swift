@@ -13,11 +13,14 @@ import Foundation
 struct Spool {
     let path: String
     private let temporary: Bool
+    /// The spool's entry in `TemporaryFiles` (removed there if a signal kills the run).
+    private let registration: Int?
 
     init(path: String, needed: Bool) throws {
         guard path == "-" && needed else {
             self.path = path
             temporary = false
+            registration = nil
             return
         }
         let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-stdin-\(getpid()).pcap").path
@@ -26,10 +29,12 @@ struct Spool {
         guard out >= 0 else {
             throw SpoolError(message: "standard input: cannot spool to \(spool): \(String(cString: strerror(errno)))")
         }
+        let registration = TemporaryFiles.add(spool)
         func failed(_ what: String) -> SpoolError {
             let error = SpoolError(message: "standard input: cannot spool to \(spool): \(what): \(String(cString: strerror(errno)))")
             close(out)
             unlink(spool)
+            TemporaryFiles.remove(registration)
             return error
         }
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
@@ -37,6 +42,7 @@ struct Spool {
             if Interrupt.requested {
                 close(out)
                 unlink(spool)
+                TemporaryFiles.remove(registration)
                 throw Replay.Interrupted(frames: 0)
             }
             let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
@@ -58,10 +64,12 @@ struct Spool {
         if close(out) != 0 {
             let error = SpoolError(message: "standard input: cannot spool to \(spool): write failed: \(String(cString: strerror(errno)))")
             unlink(spool)
+            TemporaryFiles.remove(registration)
             throw error
         }
         self.path = spool
         temporary = true
+        self.registration = registration
     }
 
     /// A capture error about the spool, about standard input instead (the spool is gone when the
@@ -73,7 +81,9 @@ struct Spool {
     }
 
     func remove() {
-        if temporary { unlink(path) }
+        guard temporary else { return }
+        unlink(path)
+        TemporaryFiles.remove(registration)
     }
 }
 

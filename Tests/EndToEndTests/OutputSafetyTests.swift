@@ -219,6 +219,45 @@ import TestSupport
         #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
     }
 
+    /// Half a million identical frames: long enough to interrupt, quick to write.
+    static func longCapture(in dir: URL) throws -> URL {
+        let record = CaptureFileBuilder.pcap(linkType: 1, [.init(time: .init(seconds: 1_700_000_000), bytes: B.ethernet(type: 0x0800, synIPv4))])
+        let one = Array(record[24...])
+        var bytes = Array(record[..<24])
+        bytes.reserveCapacity(24 + one.count * 500_000)
+        for _ in 0..<500_000 { bytes.append(contentsOf: one) }
+        let capture = dir.appendingPathComponent("long.pcap")
+        try Data(bytes).write(to: capture)
+        return capture
+    }
+
+    /// A reader of the labels that goes away (`… --labels - | head`): the process is ended by
+    /// SIGPIPE as before, but the spooled standard input and the report's temporary file are removed.
+    @Test func aBrokenPipeLeavesNothing() throws {
+        let tmp = try Self.freshTemporaryDirectory()
+        let dir = try Self.freshTemporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(at: tmp)
+            try? FileManager.default.removeItem(at: dir)
+        }
+        let capture = try Self.longCapture(in: dir)
+        let process = Process()
+        process.executableURL = productsDirectory.appendingPathComponent("sgreplay")
+        process.arguments = ["analyze", "-", "--labels", "-", "--report", dir.appendingPathComponent("report.md").path]
+        process.environment = ProcessInfo.processInfo.environment.merging(["TMPDIR": tmp.path]) { $1 }
+        process.standardInput = try FileHandle(forReadingFrom: capture)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        _ = out.fileHandleForReading.readData(ofLength: 1000)
+        try out.fileHandleForReading.close()
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGPIPE)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir.path) == ["long.pcap"])
+    }
+
     /// Ctrl-C after standard input was spooled: exit 130, nothing left in $TMPDIR or next to the output.
     @Test func anInterruptedRunWithStandardInputSpooledLeavesNothing() throws {
         let tmp = try Self.freshTemporaryDirectory()
@@ -227,13 +266,7 @@ import TestSupport
             try? FileManager.default.removeItem(at: tmp)
             try? FileManager.default.removeItem(at: dir)
         }
-        let record = CaptureFileBuilder.pcap(linkType: 1, [.init(time: .init(seconds: 1_700_000_000), bytes: B.ethernet(type: 0x0800, synIPv4))])
-        let one = Array(record[24...])
-        var bytes = Array(record[..<24])
-        bytes.reserveCapacity(24 + one.count * 500_000)
-        for _ in 0..<500_000 { bytes.append(contentsOf: one) }
-        let capture = dir.appendingPathComponent("long.pcap")
-        try Data(bytes).write(to: capture)
+        let capture = try Self.longCapture(in: dir)
 
         let process = Process()
         process.executableURL = productsDirectory.appendingPathComponent("sgreplay")
