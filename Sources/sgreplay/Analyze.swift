@@ -84,7 +84,9 @@ struct Analyze: ParsableCommand, FileArguments {
     }
 
     /// Outputs that are an input or each other are refused before anything is read (`FilePaths`).
-    var inputFiles: [NamedPath] { captures.map { NamedPath("the capture", $0) } + policyInputs.inputFiles }
+    var inputFiles: [NamedPath] {
+        captures.map { NamedPath($0 == "-" ? "standard input" : "the capture", $0) } + policyInputs.inputFiles
+    }
     var outputFiles: [NamedPath] {
         [NamedPath("--labels", labelsPath), NamedPath("--annotate", annotatePath), NamedPath("--report", reportPath)].compactMap { $0 }
     }

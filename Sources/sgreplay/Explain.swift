@@ -36,7 +36,9 @@ struct Explain: ParsableCommand, FileArguments {
         if let bad = frame.first(where: { $0 < 1 }) { throw ValidationError("--frame \(bad): frames are numbered from 1") }
     }
 
-    var inputFiles: [NamedPath] { [NamedPath("the capture", capture)] + policyInputs.inputFiles }
+    var inputFiles: [NamedPath] {
+        [NamedPath(capture == "-" ? "standard input" : "the capture", capture)] + policyInputs.inputFiles
+    }
 
     func run() throws {
         let policy = try policyInputs.load()

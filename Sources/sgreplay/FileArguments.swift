@@ -29,6 +29,9 @@ struct NamedPath {
         self.path = path
     }
 
+    /// `--labels out.jsonl`; `-` is shown by its role alone (`standard input`).
+    var shown: String { path == "-" ? role : "\(role) \(path)" }
+
     init?(_ role: String, _ path: String?) {
         guard let path else { return nil }
         self.init(role, path)
@@ -66,22 +69,36 @@ enum FilePaths {
         try check(outputs: command.outputFiles, inputs: command.inputFiles)
     }
 
+    /// `-` as an input is standard input and as an output standard output: not files for these
+    /// rules, except that when the shell made them a regular file (`< capture.pcap`,
+    /// `>> capture.pcap`) that file is compared too, as `cat` does: standard output, which takes the
+    /// summary whatever the options, is checked last.
     static func check(outputs: [NamedPath], inputs: [NamedPath]) throws(RunError) {
-        let inputIDs = inputs.map { $0.path == "-" ? nil : existing($0.path) }
+        let inputIDs = inputs.map { $0.path == "-" ? standardStream(STDIN_FILENO) : existing($0.path) }
         var earlier: [(NamedPath, Identity)] = []
-        for output in outputs where output.path != "-" {
-            guard let id = outputIdentity(output.path) else { continue }  // cannot be written: its own error later
+        for output in outputs.filter({ $0.path != "-" }) + [NamedPath("standard output", "-")] {
+            let id = output.path == "-" ? standardStream(STDOUT_FILENO) : outputIdentity(output.path)
+            guard let id else { continue }  // a pipe or terminal, or cannot be written: its own error later
+            let advice = output.path == "-" ? "send standard output elsewhere" : "give \(output.role) another file"
             if let i = inputIDs.firstIndex(where: { $0 == id }) {
                 throw RunError(
-                    "\(output.role) \(output.path): is the same file as \(inputs[i].role) \(inputs[i].path); "
-                        + "an input is never overwritten: nothing was written, give \(output.role) another file")
+                    "\(output.shown): is the same file as \(inputs[i].shown); "
+                        + "an input is never overwritten: nothing was written, \(advice)")
             }
             if let other = earlier.first(where: { $0.1 == id })?.0 {
                 throw RunError(
-                    "\(output.role) \(output.path): is the same file as \(other.role) \(other.path); nothing was written, give each output its own file")
+                    "\(output.shown): is the same file as \(other.shown); nothing was written, "
+                        + (output.path == "-" ? advice : "give each output its own file"))
             }
             earlier.append((output, id))
         }
+    }
+
+    /// Standard input or output, when it is a regular file.
+    static func standardStream(_ fd: Int32) -> Identity? {
+        var info = stat()
+        guard fstat(fd, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return nil }
+        return .file(device: UInt64(info.st_dev), inode: UInt64(info.st_ino))
     }
 
     /// An existing file's identity (following symbolic links).

@@ -136,6 +136,40 @@ import TestSupport
         #expect(try Self.snapshot(s.dir) == before)
     }
 
+    /// `-` is not a file, but when the shell made standard input or output an input file
+    /// (`- < capture.pcap`, `>> capture.pcap`), that file is never written either (as `cat` refuses).
+    @Test func standardStreamsRedirectedToAnInputAreRefused() throws {
+        let s = try Self.scratch()
+        defer { try? FileManager.default.removeItem(at: s.dir) }
+        func run(_ arguments: [String], stdin: String? = nil, appendingTo stdout: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = productsDirectory.appendingPathComponent("sgreplay")
+            process.arguments = arguments
+            process.currentDirectoryURL = s.dir
+            if let stdin { process.standardInput = try FileHandle(forReadingFrom: s.dir.appendingPathComponent(stdin)) }
+            let out = try FileHandle(forWritingTo: s.dir.appendingPathComponent(stdout))
+            try out.seekToEnd()
+            process.standardOutput = out
+            let err = Pipe()
+            process.standardError = err
+            try process.run()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        }
+        try Data().write(to: s.dir.appendingPathComponent("summary.txt"))
+        let before = try Self.snapshot(s.dir)
+        let (status, stderr) = try run(["analyze", "-", "--policy", s.policy, "--labels", s.capture], stdin: s.capture, appendingTo: "summary.txt")
+        #expect(status == 2)
+        #expect(stderr.contains("--labels \(s.capture): is the same file as standard input; an input is never overwritten"), "\(stderr)")
+        let (status2, stderr2) = try run(["analyze", s.capture, "--policy", s.policy], appendingTo: s.capture)
+        #expect(status2 == 2)
+        #expect(stderr2.contains("standard output: is the same file as the capture \(s.capture)"), "\(stderr2)")
+        let (status3, stderr3) = try run(["policy", s.policy], appendingTo: s.policy)
+        #expect(status3 == 2)
+        #expect(stderr3.contains("standard output: is the same file as the policy file \(s.policy)"), "\(stderr3)")
+        #expect(try Self.snapshot(s.dir) == before)
+    }
+
     /// An output that is a symbolic link to another file is written through: the file it points to
     /// gets the output, the link stays a link. A dangling link creates its target. Inputs untouched.
     @Test func anOutputLinkIsWrittenThrough() throws {
