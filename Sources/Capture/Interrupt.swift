@@ -19,6 +19,17 @@ public enum Interrupt {
     public static func install() {
         signal(SIGINT) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
         signal(SIGTERM) { _ in Interrupt.flag.store(true, ordering: .relaxed) }
+        // A broken pipe or a hang-up ends the process at once, as before, but first removes the
+        // temporary files (`TemporaryFiles`). Left alone when inherited as ignored (nohup).
+        _ = TemporaryFiles.slots
+        for fatal in [SIGPIPE, SIGHUP] {
+            let previous = signal(fatal) { number in
+                TemporaryFiles.unlinkAll()
+                signal(number, SIG_DFL)
+                raise(number)
+            }
+            if unsafeBitCast(previous, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) { signal(fatal, SIG_IGN) }
+        }
         // A parent may have blocked them (some test runners and job launchers do): unblock.
         var set = sigset_t()
         sigemptyset(&set)

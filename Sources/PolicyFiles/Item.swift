@@ -15,11 +15,11 @@ struct Item {
 
     /// An error at this value.
     func error(_ message: String) -> InputError {
-        InputError(file: file.name, line: file.isYAML && node.line > 0 ? node.line : nil, path: path, message: message)
+        InputError(file: file.name, line: file.line(node.line), path: path, message: message)
     }
 
     var location: SourceLocation {
-        SourceLocation(file: file.name, line: file.isYAML && node.line > 0 ? node.line : nil, path: path)
+        SourceLocation(file: file.name, line: file.line(node.line), path: path)
     }
 
     var isNull: Bool {

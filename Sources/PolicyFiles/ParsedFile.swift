@@ -8,6 +8,12 @@ struct ParsedFile {
         var name: String
         /// YAML places are lines; JSON places are paths.
         var isYAML: Bool
+        /// Whether messages give line numbers: not for text the user gave on the command line
+        /// (`--edit`), whose lines are those of the wrapper around it.
+        var showsLines = true
+
+        /// The line to name for a value on `line` (0: unknown).
+        func line(_ line: Int) -> Int? { isYAML && showsLines && line > 0 ? line : nil }
     }
 
     let root: Item
@@ -16,17 +22,18 @@ struct ParsedFile {
         try parse(InputFile.read(path), name: path)
     }
 
-    /// Parses text: JSON when it starts with `{` or `[`, YAML otherwise.
-    static func parse(_ bytes: [UInt8], name: String, pathPrefix: String = "") throws(InputError) -> ParsedFile {
+    /// Parses text: JSON when it starts with `{` or `[`, YAML otherwise. `showsLines: false`:
+    /// messages name `name` and the key path, without a line.
+    static func parse(_ bytes: [UInt8], name: String, pathPrefix: String = "", showsLines: Bool = true) throws(InputError) -> ParsedFile {
         var start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
         while start < bytes.count, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[start]) { start += 1 }
         guard start < bytes.count else { throw InputError(file: name, path: pathPrefix.isEmpty ? nil : pathPrefix, message: "the file is empty") }
         if bytes[start] == UInt8(ascii: "{") || bytes[start] == UInt8(ascii: "[") {
             do {
                 let node = try JSONParser.parse(bytes)
-                return ParsedFile(root: Item(node: node, path: pathPrefix, file: Origin(name: name, isYAML: false)))
+                return ParsedFile(root: Item(node: node, path: pathPrefix, file: Origin(name: name, isYAML: false, showsLines: showsLines)))
             } catch {
-                throw InputError(file: name, line: pathPrefix.isEmpty ? error.line : nil,
+                throw InputError(file: name, line: pathPrefix.isEmpty && showsLines ? error.line : nil,
                                  path: pathPrefix.isEmpty ? nil : pathPrefix, message: error.message)
             }
         }
@@ -38,9 +45,9 @@ struct ParsedFile {
         }
         do {
             guard let node = try YAMLReader.parse(text) else { throw InputError(file: name, message: "the file is empty") }
-            return ParsedFile(root: Item(node: node, path: pathPrefix, file: Origin(name: name, isYAML: true)))
+            return ParsedFile(root: Item(node: node, path: pathPrefix, file: Origin(name: name, isYAML: true, showsLines: showsLines)))
         } catch let error as YAMLReader.Failure {
-            throw InputError(file: name, line: error.line, message: error.message)
+            throw InputError(file: name, line: showsLines ? error.line : nil, message: error.message)
         } catch let error as InputError {
             throw error
         } catch {

@@ -20,8 +20,25 @@ public enum PolicyState: String, Sendable, CaseIterable {
 /// an `InputError` naming the file and the line or JSON path; problems the run can live with are
 /// `loaded.warnings` and `loaded.notes`.
 public enum PolicyLoader {
+    /// A timeline held in memory rather than in a file (`--edit`): read like a timeline file, and
+    /// named by `name` (e.g. `--edit 1`) in messages and edit sources, which give no line numbers.
+    public struct TimelineText: Sendable {
+        public var name: String
+        public var text: String
+
+        public init(name: String, text: String) {
+            self.name = name
+            self.text = text
+        }
+
+        /// One scenario timeline item, e.g. `{at: +35s, nacl-create: inbound 50 deny all from 203.0.113.1/32}`.
+        public static func item(_ item: String, name: String) -> TimelineText {
+            TimelineText(name: name, text: "timeline:\n  - \(item)\n")
+        }
+    }
+
     public static func load(
-        policyFiles: [String], timelineFiles: [String] = [], eni: String? = nil,
+        policyFiles: [String], timelineFiles: [String] = [], timelineTexts: [TimelineText] = [], eni: String? = nil,
         extraInstanceAddresses: [IPAddress] = [], policyState: PolicyState = .start
     ) throws(InputError) -> LoadedPolicy {
         var parts = PolicyParts()
@@ -53,8 +70,13 @@ public enum PolicyLoader {
             }
         }
         var timelineWarnings: [PolicyWarning] = []
-        for path in timelineFiles {
-            let root = try ParsedFile.load(path).root
+        // Timeline files, then timelines given as text (`--edit`), read alike.
+        for source in timelineFiles.map(TimelineSource.file) + timelineTexts.map(TimelineSource.text) {
+            let root: Item
+            switch source {
+            case .file(let path): root = try ParsedFile.load(path).root
+            case .text(let text): root = try ParsedFile.parse(Array(text.text.utf8), name: text.name, showsLines: false).root
+            }
             if CloudTrail.recognises(root) {
                 let result = try CloudTrail.edits(from: try CloudTrail.records(root), scope: &scope)
                 edits += result.edits
@@ -81,7 +103,7 @@ public enum PolicyLoader {
         if policyState == .end {
             if timeline.mixesTimeKinds {
                 throw InputError(
-                    file: timelineFiles.first ?? policyFiles.first ?? "timeline",
+                    file: timelineFiles.first ?? timelineTexts.first?.name ?? policyFiles.first ?? "timeline",
                     message: "--policy-state end needs the edits in one order, but some times are absolute and others relative to the first frame; write them all one way")
             }
             let (start, undoWarnings) = timeline.startState(fromEnd: policy)
@@ -95,6 +117,11 @@ public enum PolicyLoader {
         return LoadedPolicy(
             policy: policy, timeline: timeline, warnings: warnings, notes: notes, ignoredEvents: ignored,
             derivedFromEndState: policyState == .end)
+    }
+
+    private enum TimelineSource {
+        case file(String)
+        case text(TimelineText)
     }
 
     /// Sorts one policy file into `parts` by its top-level key.

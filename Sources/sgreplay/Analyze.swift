@@ -4,7 +4,7 @@ import Firewall
 import Reports
 
 /// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
-struct Analyze: ParsableCommand {
+struct Analyze: ParsableCommand, FileArguments {
     static let configuration = CommandConfiguration(
         abstract: "Label every frame of one or more captures and summarise the verdicts.")
 
@@ -70,11 +70,6 @@ struct Analyze: ParsableCommand {
                 throw ValidationError(
                     "--annotate writes one annotated capture: give one capture (run analyze once per capture to annotate each)")
             }
-            for (option, path) in [("--labels", labelsPath), ("--report", reportPath)] {
-                if let path, captures.contains(path) {
-                    throw ValidationError("\(option) names a capture, \(path); write it elsewhere")
-                }
-            }
         }
         if labelsPath == "-" && format == .json {
             throw ValidationError("--labels - and --format json both write to standard output; send the labels to a file")
@@ -83,30 +78,29 @@ struct Analyze: ParsableCommand {
             throw ValidationError(
                 "--annotate - and \(labelsPath == "-" ? "--labels -" : "--format json") both write to standard output; send one to a file")
         }
-        if let annotatePath, annotatePath != "-", annotatePath == labelsPath {
-            throw ValidationError("--annotate and --labels name the same file, \(annotatePath); give each its own")
-        }
-        if let annotatePath, annotatePath != "-", annotatePath == capture {
-            throw ValidationError("--annotate names the capture itself, \(annotatePath); write the annotated copy elsewhere")
-        }
         if let reportPath, IncidentReport.Format(path: reportPath) == nil {
             throw ValidationError("--report \(reportPath): the file name must end in .md or .markdown (Markdown), or .html or .htm (HTML)")
         }
+    }
+
+    /// Outputs that are an input or each other are refused before anything is read (`FilePaths`).
+    var inputFiles: [NamedPath] {
+        captures.map { NamedPath($0 == "-" ? "standard input" : "the capture", $0) } + policyInputs.inputFiles
+    }
+    var outputFiles: [NamedPath] {
+        [NamedPath("--labels", labelsPath), NamedPath("--annotate", annotatePath), NamedPath("--report", reportPath)].compactMap { $0 }
     }
 
     func run() throws {
         if captures.count > 1 { return try runSeveral() }
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
-        let policy = policyInputs.load()
-        // The report's file is opened before the capture is read, so a bad path fails at once.
+        let policy = try policyInputs.load()
+        // The report's file is opened before the capture is read, so a bad path fails at once. It is
+        // discarded on any failure (also when the object goes away: every error is thrown, never exit).
         var report: OutputFile?
         if let reportPath {
-            do { report = try OutputFile(path: reportPath) } catch { Main.fail(error.description) }
-        }
-        func fail(_ message: String) -> Never {
-            report?.discard()
-            Main.fail(message)
+            do { report = try OutputFile(path: reportPath) } catch { throw RunError(error) }
         }
         var result: Replay.Result
         do {
@@ -121,11 +115,14 @@ struct Analyze: ParsableCommand {
                     policy: policy)
             }
         } catch let error as CaptureError {
-            fail(error.description)
+            report?.discard()
+            throw RunError(error)
         } catch let error as OutputError {
-            fail(error.description)
+            report?.discard()
+            throw RunError(error)
         } catch let error as SpoolError {
-            fail(error.description)
+            report?.discard()
+            throw RunError(error)
         } catch let interrupted as Replay.Interrupted {
             report?.discard()
             warn("interrupted after about \(interrupted.frames) frames; no output was written")
@@ -145,7 +142,7 @@ struct Analyze: ParsableCommand {
         if let report, let reportPath, let format = IncidentReport.Format(path: reportPath) {
             let document = IncidentReport(summary: result.summary, command: IncidentReport.shownCommand(CommandLine.arguments))
             report.append(document.render(format).utf8)
-            do { try report.commit() } catch { Main.fail(error.description) }
+            do { try report.commit() } catch { throw RunError(error) }
         }
     }
 }

@@ -388,9 +388,10 @@ extension Analyze {
                 policyFiles: policyInputs.policy, eni: policyInputs.eni,
                 extraInstanceAddresses: policyInputs.instance.compactMap { IPAddress(parsing: $0) })
         } catch {
-            Main.fail(error.description)
+            throw RunError(error)
         }
-        let policies: [LoadedPolicy] = candidates.isEmpty ? [policyInputs.load()] : candidates.map { policyInputs.load(eni: $0.id) }
+        let policies: [LoadedPolicy] = candidates.isEmpty
+            ? [try policyInputs.load()] : try candidates.map { candidate throws(RunError) in try policyInputs.load(eni: candidate.id) }
 
         // Outputs are opened before any capture is read, so a bad path fails at once.
         var labelsOutput: OutputFile?
@@ -400,26 +401,31 @@ extension Analyze {
             report = try reportPath.map { try OutputFile(path: $0) }
         } catch {
             labelsOutput?.discard()
-            Main.fail(String(describing: error))
+            throw RunError(String(describing: error))
         }
         var parts: [String?] = Array(repeating: nil, count: captures.count)
-        func cleanUp() {
+        var partRegistrations: [Int?] = []
+        // Whatever ends the run, nothing half-written stays: the outputs not committed are discarded
+        // and the label parts removed (every failure below is thrown, so this always runs; a signal
+        // that kills the process removes them through `TemporaryFiles`).
+        defer {
             labelsOutput?.discard()
             report?.discard()
             for part in parts.compactMap({ $0 }) { unlink(part) }
+            for registration in partRegistrations { TemporaryFiles.remove(registration) }
         }
-        func fail(_ failure: ManyCaptures.Failure) -> Never {
-            cleanUp()
+        /// The error that ends the run for a failure.
+        func stop(_ failure: ManyCaptures.Failure) -> any Error {
             switch failure {
-            case .message(let message): Main.fail(message)
+            case .message(let message): return RunError(message)
             case .interrupted(let frames):
                 warn("interrupted" + (frames > 0 ? " after about \(frames) frames" : "") + "; no output was written")
-                Foundation.exit(130)
+                return ExitCodeError(code: 130)
             }
         }
 
         let inputs: [ManyCaptures.Input]
-        do { inputs = try ManyCaptures.open(captures) } catch { fail(error) }
+        do { inputs = try ManyCaptures.open(captures) } catch { throw stop(error) }
 
         // Which interface each capture belongs to, and the timelines in time order.
         var plans: [ManyCaptures.Plan] = []
@@ -429,7 +435,7 @@ extension Analyze {
                 interface: policies[0].policy.instance.eniID, policy: policies[0], captures: Array(inputs.indices)))
         } else {
             let matches: [ManyCaptures.Match]
-            do { matches = try ManyCaptures.match(inputs, to: candidates, options: options, board: board) } catch { fail(error) }
+            do { matches = try ManyCaptures.match(inputs, to: candidates, options: options, board: board) } catch { throw stop(error) }
             for (i, m) in matches.enumerated() {
                 matchedInputs[i].firstTime = m.first
                 matchedInputs[i].lastTime = m.last
@@ -457,7 +463,7 @@ extension Analyze {
             // Overlaps known now (the matching pass read every frame) fail before any replay.
             for (a, b) in zip(plans[p].captures, plans[p].captures.dropFirst()) {
                 if let last = known[a].lastTime, let next = known[b].firstTime, next < last {
-                    fail(.message(ManyCaptures.overlap(known[a], last: last, known[b], interface: plans[p].interface)))
+                    throw stop(.message(ManyCaptures.overlap(known[a], last: last, known[b], interface: plans[p].interface)))
                 }
             }
         }
@@ -469,6 +475,7 @@ extension Analyze {
                 parts[i] = labelsPath == "-"
                     ? FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-labels-\(getpid())-\(i + 1).jsonl").path
                     : "\(labelsPath).sgreplay-part-\(getpid())-\(i + 1)"
+                partRegistrations.append(TemporaryFiles.add(parts[i]!))
             }
         }
 
@@ -503,12 +510,12 @@ extension Analyze {
             if case .failure(.interrupted(let frames)) = result { return frames }
             return nil
         }
-        if !interrupted.isEmpty || Interrupt.requested { fail(.interrupted(frames: interrupted.reduce(0, +))) }
+        if !interrupted.isEmpty || Interrupt.requested { throw stop(.interrupted(frames: interrupted.reduce(0, +))) }
         let failures = all.indices.compactMap { p -> (Int, ManyCaptures.Failure)? in
             if case .failure(let f) = all[p] { return (plans[p].captures.min() ?? 0, f) }
             return nil
         }
-        if let first = failures.min(by: { $0.0 < $1.0 }) { fail(first.1) }
+        if let first = failures.min(by: { $0.0 < $1.0 }) { throw stop(first.1) }
         for result in all { results.append(try! result!.get()) }
 
         // Assemble: captures in argument order.
@@ -544,9 +551,9 @@ extension Analyze {
                 }
                 try labelsOutput.commit()
             } catch let error as ManyCaptures.Failure {
-                fail(error)
+                throw stop(error)
             } catch {
-                fail(ManyCaptures.failure(error))
+                throw stop(ManyCaptures.failure(error))
             }
         }
         let summaryText = format == .json ? combined.json().serialized() + "\n" : combined.text()
@@ -558,7 +565,7 @@ extension Analyze {
         if let report, let reportPath, let format = IncidentReport.Format(path: reportPath) {
             let document = CombinedReport(combined: combined, command: IncidentReport.shownCommand(CommandLine.arguments))
             report.append(document.render(format).utf8)
-            do { try report.commit() } catch { Main.fail(error.description) }
+            do { try report.commit() } catch { throw RunError(error) }
         }
     }
 }

@@ -4,7 +4,7 @@ import Firewall
 import Reports
 
 /// `sgreplay explain CAPTURE --frame N`: the reasoning for one frame, step by step.
-struct Explain: ParsableCommand {
+struct Explain: ParsableCommand, FileArguments {
     static let configuration = CommandConfiguration(
         abstract: "Explain a frame's verdict step by step, or list a flow's frames with their verdicts.",
         discussion: """
@@ -36,8 +36,12 @@ struct Explain: ParsableCommand {
         if let bad = frame.first(where: { $0 < 1 }) { throw ValidationError("--frame \(bad): frames are numbered from 1") }
     }
 
+    var inputFiles: [NamedPath] {
+        [NamedPath(capture == "-" ? "standard input" : "the capture", capture)] + policyInputs.inputFiles
+    }
+
     func run() throws {
-        let policy = policyInputs.load()
+        let policy = try policyInputs.load()
         let result: Replay.Result
         do {
             result = try Replay.run(
@@ -45,15 +49,15 @@ struct Explain: ParsableCommand {
                 engineOptions: tracking.engineOptions, policy: policy,
                 explain: (Set(frame), flow))
         } catch let error as CaptureError {
-            Main.fail(error.description)
+            throw RunError(error)
         } catch let error as OutputError {
-            Main.fail(error.description)
+            throw RunError(error)
         } catch let error as SpoolError {
-            Main.fail(error.description)
+            throw RunError(error)
         }
         let found = Set(result.explanations.map(\.frame))
         for n in frame.sorted() where !found.contains(n) {
-            Main.fail("\(capture == "-" ? "standard input" : capture): frame \(n): the capture has \(result.summary.frames) frames")
+            throw RunError("\(capture == "-" ? "standard input" : capture): frame \(n): the capture has \(result.summary.frames) frames")
         }
         if !frame.isEmpty {
             for (n, lines) in result.explanations where frame.contains(n) {

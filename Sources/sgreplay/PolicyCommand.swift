@@ -6,7 +6,7 @@ import Reports
 
 /// `sgreplay policy FILES… [--timeline FILE]…`: load the policy and timeline as `analyze` would
 /// and print them normalised, so a person can check what the replay will use.
-struct PolicyCommand: ParsableCommand {
+struct PolicyCommand: ParsableCommand, FileArguments {
     static let configuration = CommandConfiguration(
         commandName: "policy",
         abstract: "Print the normalised policy and timeline that analyze would use.")
@@ -19,6 +19,8 @@ struct PolicyCommand: ParsableCommand {
     @Option(help: "Output format: text or json.")
     var format: Analyze.OutputFormat = .text
 
+    var inputFiles: [NamedPath] { files.map { NamedPath("the policy file", $0) } + inputs.inputFiles }
+
     func validate() throws {
         if files.isEmpty && inputs.policy.isEmpty && inputs.timeline.isEmpty {
             throw ValidationError("give at least one policy or timeline file")
@@ -26,7 +28,7 @@ struct PolicyCommand: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = inputs.load(extraPolicyFiles: files)
+        let loaded = try inputs.load(extraPolicyFiles: files)
         let text = format == .json ? PolicyReport.json(loaded).pretty() + "\n" : PolicyReport.text(loaded)
         print(text, terminator: "")
     }
@@ -64,23 +66,25 @@ struct PolicyInputOptions: ParsableArguments {
         }
     }
 
-    /// Loads every input; an unusable one ends the run with its one-line message and status 2.
+    /// Loads every input; an unusable one is a `RunError` with its one-line message (status 2).
     /// `eni`: the interface to analyse, when not the one `--eni` names (several captures matched to
     /// the interfaces of a NetworkInterfaces input).
-    func load(extraPolicyFiles: [String] = [], eni chosen: String? = nil) -> LoadedPolicy {
-        // Each --edit becomes a one-item timeline file, read like any other; messages name it
-        // "--edit N" rather than the temporary file.
-        let edits = EditFiles(edit)
-        defer { edits.remove() }
+    func load(extraPolicyFiles: [String] = [], eni chosen: String? = nil) throws(RunError) -> LoadedPolicy {
+        // Each --edit is a one-item timeline read from memory like a timeline file; messages and
+        // edit sources name it "--edit N".
+        let edits = edit.enumerated().map { PolicyLoader.TimelineText.item($1, name: "--edit \($0 + 1)") }
         do {
-            var loaded = try PolicyLoader.load(
-                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline + edits.paths, eni: chosen ?? eni,
+            return try PolicyLoader.load(
+                policyFiles: extraPolicyFiles + policy, timelineFiles: timeline, timelineTexts: edits, eni: chosen ?? eni,
                 extraInstanceAddresses: instance.compactMap { IPAddress(parsing: $0) },
                 policyState: policyState == .end ? .end : .start)
-            if !edits.paths.isEmpty { edits.rename(&loaded) }
-            return loaded
         } catch {
-            Main.fail(edits.rename(error.description))
+            throw RunError(error)
         }
+    }
+
+    /// The policy and timeline files, for `FilePaths` (no output may be one of them).
+    var inputFiles: [NamedPath] {
+        policy.map { NamedPath("--policy", $0) } + timeline.map { NamedPath("--timeline", $0) }
     }
 }

@@ -46,7 +46,8 @@ enum Replay {
 
         // Opening the capture first makes a bad capture the error, not the address inference. This
         // reader serves the main pass: standard input that was not spooled can be opened only once.
-        let reader = try CaptureReader(path: capturePath)
+        let reader: CaptureReader
+        do { reader = try CaptureReader(path: capturePath) } catch { throw spool.named(error) }
         var inference: String?
         if start == nil, loaded.policy.instance.addresses.isEmpty,
             let seen = try mostSeenAddress(

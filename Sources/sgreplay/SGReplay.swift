@@ -22,16 +22,22 @@ struct SGReplay: ParsableCommand {
 }
 
 /// Runs the command; every failure becomes one line on standard error and exit status 2
-/// (INTERFACE.md), help and version exit 0.
+/// (INTERFACE.md), help and version exit 0. Only this function ends the process: commands and
+/// helpers throw (`RunError`, `ExitCodeError`), so their `defer`s remove temporary files first.
 @main
 enum Main {
     static func main() {
         Interrupt.install()
         do {
             var command = try SGReplay.parseAsRoot()
+            // No output may be an input or another output: checked once, for every command, before
+            // anything is read or written.
+            if let files = command as? any FileArguments { try FilePaths.check(files) }
             try command.run()
         } catch let error as ExitCodeError {
             exit(error.code)
+        } catch let error as RunError {
+            fail(error.message)
         } catch {
             let code = SGReplay.exitCode(for: error)
             if code == .success {
@@ -42,8 +48,9 @@ enum Main {
         }
     }
 
-    /// Prints `sgreplay: error: <message>` on standard error and exits with status 2.
-    static func fail(_ message: String) -> Never {
+    /// Prints `sgreplay: error: <message>` on standard error and exits with status 2. Called only
+    /// from `main`, once every `defer` has run; elsewhere, throw a `RunError`.
+    private static func fail(_ message: String) -> Never {
         let line = "sgreplay: error: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
         writeStandardError(line)
         exit(2)

@@ -1,33 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Capture
 import Foundation
 
 /// Standard input copied to a temporary file, when the capture must be read more than once.
+///
+/// The file is removed by `remove()` (the replay's `defer`: every failure after spooling is thrown,
+/// never `exit`, so it runs), and by spooling itself when it fails or is interrupted.
 struct Spool {
     let path: String
     private let temporary: Bool
+    /// The spool's entry in `TemporaryFiles` (removed there if a signal kills the run).
+    private let registration: Int?
 
     init(path: String, needed: Bool) throws {
         guard path == "-" && needed else {
             self.path = path
             temporary = false
+            registration = nil
             return
         }
-        let url = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-stdin-\(getpid()).pcap")
-        FileManager.default.createFile(atPath: url.path, contents: nil)
-        guard let out = try? FileHandle(forWritingTo: url) else {
-            throw SpoolError(message: "standard input: cannot spool to \(url.path)")
+        let spool = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-stdin-\(getpid()).pcap").path
+        unlink(spool)  // one left by an earlier run with this process id
+        let out = open(spool, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard out >= 0 else {
+            throw SpoolError(message: "standard input: cannot spool to \(spool): \(String(cString: strerror(errno)))")
         }
+        let registration = TemporaryFiles.add(spool)
+        func failed(_ what: String) -> SpoolError {
+            let error = SpoolError(message: "standard input: cannot spool to \(spool): \(what): \(String(cString: strerror(errno)))")
+            close(out)
+            unlink(spool)
+            TemporaryFiles.remove(registration)
+            return error
+        }
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let chunk = FileHandle.standardInput.readData(ofLength: 1 << 20)
-            if chunk.isEmpty { break }
-            out.write(chunk)
+            if Interrupt.requested {
+                close(out)
+                unlink(spool)
+                TemporaryFiles.remove(registration)
+                throw Replay.Interrupted(frames: 0)
+            }
+            let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw failed("read failed")
+            }
+            if n == 0 { break }
+            var offset = 0
+            while offset < n {
+                let w = chunk.withUnsafeBytes { write(out, $0.baseAddress! + offset, n - offset) }
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    throw failed("write failed")
+                }
+                offset += w
+            }
         }
-        try? out.close()
-        self.path = url.path
+        if close(out) != 0 {
+            let error = SpoolError(message: "standard input: cannot spool to \(spool): write failed: \(String(cString: strerror(errno)))")
+            unlink(spool)
+            TemporaryFiles.remove(registration)
+            throw error
+        }
+        self.path = spool
         temporary = true
+        self.registration = registration
+    }
+
+    /// A capture error about the spool, about standard input instead (the spool is gone when the
+    /// message is printed).
+    func named(_ error: any Error) -> any Error {
+        guard temporary, var error = error as? CaptureError, error.path == path else { return error }
+        error.path = "-"
+        return error
     }
 
     func remove() {
-        if temporary { try? FileManager.default.removeItem(atPath: path) }
+        guard temporary else { return }
+        unlink(path)
+        TemporaryFiles.remove(registration)
     }
 }
 

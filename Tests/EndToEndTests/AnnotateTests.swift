@@ -169,13 +169,14 @@ func temporaryURL(_ name: String) -> URL {
     }
 
     @Test func annotateOptionConflictsAreUsageErrors() throws {
+        let trace = try #require(Trace.all.first)
         for (arguments, message) in [
             (["--annotate", "-", "--format", "json"], "--annotate - and --format json both write to standard output"),
             (["--annotate", "-", "--labels", "-"], "--annotate - and --labels - both write to standard output"),
-            (["--annotate", "x.pcapng", "--labels", "x.pcapng"], "--annotate and --labels name the same file"),
-            (["--annotate", "capture.pcap"], "--annotate names the capture itself"),
+            (["--annotate", "x.pcapng", "--labels", "x.pcapng"], "--annotate x.pcapng: is the same file as --labels x.pcapng"),
+            (["--annotate", trace.capture], "--annotate \(trace.capture): is the same file as the capture \(trace.capture)"),
         ] {
-            let run = try runSgreplay(["analyze", "capture.pcap"] + arguments)
+            let run = try runSgreplay(["analyze", trace.capture] + arguments, in: trace.directory)
             #expect(run.status == 2)
             #expect(run.stderr.contains(message), "\(run.stderr)")
         }

@@ -66,7 +66,8 @@ import TestSupport
 
     @Test func everyFrameGetsOneLabelWithTheDecodeKeys() throws {
         let capture = try write(threeFrames(), "ok.pcap")
-        let result = try runSgreplay(["analyze", capture, "--labels", "-"])
+        // Two frames between two addresses: a tie for the most-seen address, so the instance is given.
+        let result = try runSgreplay(["analyze", capture, "--labels", "-", "--instance", "10.0.0.5"])
         #expect(result.status == 0)
         let labels = result.stdout.split(separator: "\n").map { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
         #expect(labels.count == 3)
@@ -86,8 +87,8 @@ import TestSupport
     @Test func standardInputGivesTheSameLabelsAsTheFile() throws {
         let bytes = threeFrames()
         let capture = try write(bytes, "ok.pcap")
-        let fromFile = try runSgreplay(["analyze", capture, "--labels", "-", "--format", "json"].filter { $0 != "--format" && $0 != "json" })
-        let fromStdin = try runSgreplay(["analyze", "-", "--labels", "-"], stdin: Data(bytes))
+        let fromFile = try runSgreplay(["analyze", capture, "--labels", "-", "--instance", "10.0.0.5"])
+        let fromStdin = try runSgreplay(["analyze", "-", "--labels", "-", "--instance", "10.0.0.5"], stdin: Data(bytes))
         #expect(fromStdin.status == 0)
         #expect(fromStdin.stdout == fromFile.stdout)
         #expect(!fromStdin.stdout.isEmpty)
@@ -96,7 +97,7 @@ import TestSupport
     @Test func aTruncatedLastRecordIsAnalysedUpToItAndReported() throws {
         let capture = try write(Array(threeFrames().dropLast(5)), "cut.pcap")
         let labels = scratch.appendingPathComponent("cut.jsonl").path
-        let result = try runSgreplay(["analyze", capture, "--labels", labels, "--format", "json"])
+        let result = try runSgreplay(["analyze", capture, "--labels", labels, "--format", "json", "--instance", "10.0.0.5"])
         #expect(result.status == 0)
         let summary = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         #expect(summary["frames"] as? Int == 2)

@@ -369,7 +369,7 @@ import TestSupport
         expectOneLineError(try runSgreplay(["analyze", capture, b, parts[1]] + awsPolicy + outputs),
             contains: "both are captures of \(Self.eniA)")
         expectOneLineError(try runSgreplay(["analyze", parts[0], parts[1], "--policy", scenario, "--labels", parts[1]]),
-            contains: "--labels names a capture")
+            contains: "--labels \(parts[1]): is the same file as the capture \(parts[1])")
         // Nothing was written, no part left behind.
         #expect(!FileManager.default.fileExists(atPath: labelsPath) && !FileManager.default.fileExists(atPath: reportPath))
         let left = try FileManager.default.contentsOfDirectory(atPath: scratch.path).filter { $0.contains("sgreplay-") }
