@@ -182,6 +182,40 @@ import TestSupport
         #expect(timeline["edits"] as? Int == 1)
         #expect(timeline["not_understood"] as? Int == 0)
         let ignored = try #require(timeline["ignored"] as? [String: Int])
-        #expect(Set(ignored.keys) == ["failed", "not_edits", "other_resources"])
+        #expect(ignored == ["failed": 1, "not_edits": 1, "other_resources": 0])
+    }
+
+    /// A record of an event sgreplay applies that yields no edit is never silent: it is counted in
+    /// `timeline.not_understood`, warned before the verdicts, and named (Records[i], eventID).
+    @Test func aRecordNotUnderstoodIsCountedAndNamed() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures/ssh-aws")
+        var trail = try String(contentsOf: fixtures.appendingPathComponent("cloudtrail.json"), encoding: .utf8)
+        // An authorize with neither ipPermissions items nor the flat CLI fields: nothing to apply.
+        let odd = """
+            {"eventTime": "2026-11-21T21:18:30Z", "eventSource": "ec2.amazonaws.com", "eventName": "AuthorizeSecurityGroupIngress",
+             "requestParameters": {"groupId": "sg-0a1b2c3d4e5f60001", "ipPermissions": {}},
+             "responseElements": {"_return": true}, "eventID": "99999999-0000-4000-8000-000000000000"},
+            """
+        trail = trail.replacingOccurrences(of: "\"Records\": [", with: "\"Records\": [" + odd)
+        let path = dir.appendingPathComponent("trail.json")
+        try trail.write(to: path, atomically: true, encoding: .utf8)
+        let arguments = [
+            "analyze", "capture.pcap", "--remedies", "off",
+            "--policy", fixtures.appendingPathComponent("security-groups.json").path,
+            "--policy", fixtures.appendingPathComponent("network-interfaces.json").path,
+            "--timeline", path.path,
+        ]
+        let r = try runSgreplay(arguments + ["--format", "json"], in: trace)
+        #expect(r.status == 0, "\(r.stderr)")
+        let object = try json(r.stdout)
+        #expect((object["timeline"] as? [String: Any])?["not_understood"] as? Int == 1)
+        let warnings = try #require(object["warnings"] as? [String])
+        #expect(warnings.first?.hasPrefix("1 CloudTrail record of rule-edit events was not understood") == true)
+        #expect(warnings.contains { $0.contains("Records[0]") && $0.contains("99999999-0000-4000-8000-000000000000") }, "\(warnings)")
+        let text = try runSgreplay(arguments, in: trace).stdout
+        #expect(headLines(text).contains { $0.hasPrefix("warning: 1 CloudTrail record of rule-edit events was not understood") })
+        #expect(text.contains("CloudTrail records not applied: 1 failed (errorCode), 1 not rule edits; 1 not understood (see the warnings)"))
     }
 }
