@@ -10,7 +10,7 @@ import Darwin
 /// second interface whose link type or snapshot length differs from the first one's, which
 /// Wireshark writes whenever it captures on several interfaces at once.
 ///
-///     var reader = try PcapngReader(path: "multi.pcapng")
+///     var reader = PcapngReader(path: "multi.pcapng", file: file)
 ///     while let record = try reader.next() { … reader.packetBytes … }
 ///
 /// It reads Section Header, Interface Description, Enhanced, Simple and (obsolete) Packet blocks in
@@ -23,7 +23,7 @@ struct PcapngReader {
     private var bigEndian = false
     private var interfaces: [Interface] = []
     /// Frames as Wireshark numbers them (packets and custom blocks), and packets alone (as libpcap counts).
-    private var number = 0
+    private(set) var number = 0
     private(set) var packets = 0
     /// Simple Packet Blocks carry no time: they take the previous frame's.
     private var lastTimestamp = Timestamp(nanoseconds: 0)
@@ -44,11 +44,9 @@ struct PcapngReader {
     /// Blocks larger than this are taken as corrupt (libpcap uses 16 MiB for packet data).
     static let maximumBlockLength = 64 << 20
 
-    init(path: String) throws(CaptureError) {
+    /// Reads `file` (the capture's decompressed bytes, from `CaptureReader`); `path` names it in errors.
+    init(path: String, file: UnsafeMutablePointer<FILE>) {
         self.path = path
-        guard let file = fopen(path, "rb") else {
-            throw CaptureError(path: path, message: String(cString: strerror(errno)).lowercased())
-        }
         self.file = file
     }
 
