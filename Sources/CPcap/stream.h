@@ -178,6 +178,13 @@ static inline void sgreplay_stream_walk(sgreplay_stream *s, const uint8_t *bytes
         count -= take;
         s->block_left -= take;
         if (s->block_left == 0) {
+            if (s->body && s->big_endian && s->body_length >= 4) {
+                // The Private Enterprise Number as a little-endian section has it (as PcapngReader
+                // gives it, and as Wireshark writes a copied block); the data after it is opaque.
+                uint8_t *p = s->body, t;
+                t = p[0]; p[0] = p[3]; p[3] = t;
+                t = p[1]; p[1] = p[2]; p[2] = t;
+            }
             if (s->body) sgreplay_stream_keep_block(s);
             s->block_start += s->block_length;
             s->header_count = 0;

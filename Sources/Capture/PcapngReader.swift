@@ -91,6 +91,12 @@ struct PcapngReader {
             case 0x0000_0BAD, 0x4000_0BAD:
                 number += 1
                 packetRange = 0..<buffer.count  // the body, for a rewriter to copy
+                // Its Private Enterprise Number as a little-endian section has it (PcapngWriter's, and
+                // Wireshark's when it copies a block); the custom data after it is opaque, left as it is.
+                if bigEndian && buffer.count >= 4 {
+                    buffer.swapAt(0, 3)
+                    buffer.swapAt(1, 2)
+                }
                 var record = CaptureRecord(
                     number: number, timestamp: lastTimestamp, capturedLength: 0, wireLength: 0,
                     linkType: interfaces.first?.linkType ?? .ethernet, linkTypeNumber: interfaces.first?.number)

@@ -179,11 +179,9 @@ func manyFrames(_ count: Int = 300) -> [CaptureFileBuilder.Record] {
         #expect(read.frames.map(\.record.number) == Array(1...8))
         #expect(read.frames.map(\.record.isPacket) == [false, true, true, false, true, false, true, false])
         #expect(read.frames.map(\.record.customBlockType) == [0x0BAD, 0, 0, 0x4000_0BAD, 0, 0x0BAD, 0, 0x4000_0BAD])
-        // Each custom block's body: its Private Enterprise Number (in the file's byte order) first.
-        let big = name.contains("-be")
+        // Each custom block's body: its Private Enterprise Number first, little-endian in either file.
         func pen(_ b: [UInt8]) -> UInt32 {
-            let v = UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
-            return big ? v.byteSwapped : v
+            UInt32(b[0]) | UInt32(b[1]) << 8 | UInt32(b[2]) << 16 | UInt32(b[3]) << 24
         }
         let customs = read.frames.filter { !$0.record.isPacket }
         #expect(customs.map { pen($0.bytes) } == [32473, 32473, 36724, 36724])
