@@ -130,6 +130,25 @@ static inline void sgreplay_stream_keep_block(sgreplay_stream *s) {
 /// Follows the pcapng block structure over bytes handed to stdio.
 static inline void sgreplay_stream_walk(sgreplay_stream *s, const uint8_t *bytes, size_t count) {
     while (count > 0 && s->walk >= 0) {
+        if (s->block_left == 0 && s->header_count == 0 && s->walk == 1 && count >= 8) {
+            // The common case: a packet block's header whole in this chunk, read where it lies.
+            uint32_t type = sgreplay_stream_load32(s, bytes);
+            uint32_t length = sgreplay_stream_load32(s, bytes + 4);
+            if (type != 0x0A0D0D0A && type != 0x00000BAD && type != 0x40000BAD && length >= 12
+                && length % 4 == 0 && length <= sgreplay_stream_max_block) {
+                if (length <= count) {
+                    bytes += length;
+                    count -= length;
+                } else {
+                    s->block_type = type;
+                    s->block_length = length;
+                    s->block_left = length - (int64_t)count;
+                    count = 0;
+                }
+                if (s->block_left == 0) s->block_start += length;
+                continue;
+            }
+        }
         if (s->block_left == 0) {
             // Collect the header: type and length, and for a section header its byte-order magic.
             uint32_t need = 8;
