@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(
             name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"],

@@ -1,4 +1,6 @@
+import Capture
 import Foundation
+import Packets
 import Testing
 import TestSupport
 
@@ -160,5 +162,43 @@ func customBlockFixture(_ byteOrder: String) -> URL {
                 #expect(output[n - 1].comment.hasSuffix("its type, 0x40000BAD, asks rewriters not to"), "frame \(n)")
             }
         }
+    }
+
+    /// Interfaces of several link types (libpcap gives up at the second; sgreplay's own pcapng reader
+    /// rereads the file): read whole from a .pcapng.gz file; on standard input, which cannot be
+    /// reread, the frames before the second interface and an error that says what to do.
+    @Test func severalLinkTypesFromAGzipFileAndFromStandardInput() throws {
+        let t0 = Packets.Timestamp(seconds: 1_700_000_000)
+        let ssh = B.ipv4(src: "203.0.113.1", dst: "10.0.0.5", proto: 6,
+            B.tcp(src: "203.0.113.1", dst: "10.0.0.5", sport: 51514, dport: 22, flags: [.syn]))
+        var out: [UInt8] = []
+        var writer = PcapngWriter()
+        writer.appendSectionHeader(application: "sgreplay tests", to: &out)
+        let input: [(Int32, [UInt8])] = [(1, B.ethernet(type: 0x0800, ssh)), (1, B.ethernet(type: 0x0800, ssh)), (113, B.linuxCooked(protocolType: 0x0800, ssh))]
+        for (i, (number, bytes)) in input.enumerated() {
+            let id = writer.interface(linkTypeNumber: number, snapshotLength: 65535, to: &out)
+            bytes.withUnsafeBytes {
+                writer.appendEnhancedPacket(
+                    interface: id, timestamp: t0 + .seconds(Int64(i)), packet: RawSpan(_unsafeBytes: $0),
+                    originalLength: bytes.count, comment: [], to: &out)
+            }
+        }
+        let compressed = Data(gzipped(out))
+        let file = temporaryURL("mixed.pcapng.gz"), labelsURL = temporaryURL("mixed.jsonl")
+        defer { for url in [file, labelsURL] { try? FileManager.default.removeItem(at: url) } }
+        try compressed.write(to: file)
+        let arguments = ["--instance", "10.0.0.5", "--labels", labelsURL.path, "--format", "json"]
+        let whole = try runSgreplay(["analyze", file.path] + arguments)
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(try labels(labelsURL).compactMap { $0["frame"] as? Int } == [1, 2, 3])
+        #expect(whole.stdout.contains("\"capture_error\":null"))
+
+        let piped = try runSgreplay(["analyze", "-"] + arguments, stdin: compressed)
+        #expect(piped.status == 0, "\(piped.stderr)")
+        #expect(try labels(labelsURL).compactMap { $0["frame"] as? Int } == [1, 2])
+        let summary = try #require(try JSONSerialization.jsonObject(with: Data(piped.stdout.utf8)) as? [String: Any])
+        let error = try #require(summary["capture_error"] as? String)
+        #expect(error.hasPrefix("standard input: frame 3: an interface has a type 113 different from the type of the first interface"), "\(error)")
+        #expect(error.hasSuffix("standard input cannot be reread, give the capture as a file"), "\(error)")
     }
 }
