@@ -66,6 +66,10 @@ typedef struct {
     // The pcapng walk. walk: 0 not yet known, 1 walking, -1 off (classic pcap, or given up).
     int walk;
     int big_endian;
+    /// The first section's byte order (-1 before it), and where a section of the other one starts
+    /// (-1: none): libpcap 1.10 misreads such a section.
+    int first_big_endian;
+    int64_t byte_order_change;
     uint8_t header[12];
     uint32_t header_count;
     uint32_t block_type;
@@ -170,6 +174,9 @@ static inline void sgreplay_stream_walk(sgreplay_stream *s, const uint8_t *bytes
                 if (memcmp(s->header + 8, "\x4D\x3C\x2B\x1A", 4) == 0) s->big_endian = 0;
                 else if (memcmp(s->header + 8, "\x1A\x2B\x3C\x4D", 4) == 0) s->big_endian = 1;
                 else { s->walk = -1; return; }
+                if (s->walk == 0) s->first_big_endian = s->big_endian;
+                else if (s->big_endian != s->first_big_endian && s->byte_order_change < 0)
+                    s->byte_order_change = s->block_start;
             }
             s->walk = 1;
             s->block_type = sgreplay_stream_load32(s, s->header);
@@ -402,6 +409,8 @@ static inline FILE *sgreplay_open_capture_stream(
     }
     struct stat info;
     s->regular = fstat(s->fd, &info) == 0 && S_ISREG(info.st_mode);
+    s->first_big_endian = -1;
+    s->byte_order_change = -1;
     // Peek at the first bytes: the gzip magic decides, whatever the file's name.
     while (s->input_count < 2 && !s->raw_eof)
         if (sgreplay_stream_fill(s) < 0) break;
@@ -479,3 +488,7 @@ static inline int sgreplay_stream_next_custom_block(
 
 /// Stops noting custom blocks (for a reader that numbers them itself).
 static inline void sgreplay_stream_ignore_custom_blocks(sgreplay_stream *s) { s->walk = -1; }
+
+/// Where the first pcapng section in the other byte order than the first section's starts, in the
+/// decompressed stream; -1 when there is none (so far).
+static inline int64_t sgreplay_stream_byte_order_change(const sgreplay_stream *s) { return s->byte_order_change; }

@@ -171,12 +171,20 @@ public final class CaptureReader {
                 continue  // only live captures time out
             default:
                 // Custom blocks read whole before the failing record are frames before it.
-                try handOutCustomBlocks(upTo: Int64(ftell(file)), number: &number, time: lastTime, body)
+                let consumed = Int64(ftell(file))
+                try handOutCustomBlocks(upTo: consumed, number: &number, time: lastTime, body)
                 var message = String(cString: pcap_geterr(handle))
                 // libpcap 1.10 refuses a pcapng interface whose link type or snapshot length differs
-                // from the first one's; those files are valid, so read on with our own block reader.
-                if message.hasPrefix("an interface has a") {
+                // from the first one's, and misreads a section in the other byte order than the
+                // first one's; those files are valid, so read on with our own block reader.
+                let byteOrderChange = sgreplay_stream_byte_order_change(stream)
+                let interfaceChange = message.hasPrefix("an interface has a")
+                let orderChange = !interfaceChange && byteOrderChange >= 0 && byteOrderChange < consumed
+                if interfaceChange || orderChange {
                     if path != "-" { return try continueWithPcapngReader(after: number, body) }
+                    if orderChange {
+                        message = "a pcapng section in the other byte order than the first one's, which libpcap misreads (\(message))"
+                    }
                     message += "; sgreplay reads such files with its own pcapng reader, which must reread "
                         + "the capture from the start: standard input cannot be reread, give the capture as a file"
                 }
