@@ -30,6 +30,11 @@ enum {
     sgreplay_stream_max_block = 64 << 20,
 };
 
+/// Custom blocks waiting for libpcap's next packet are held in memory, up to this many bytes; past
+/// it the stream fails (`sgreplay_stream_custom_blocks_overflowed`), and the reader rereads the file
+/// with its own pcapng reader, which streams them.
+static const int64_t sgreplay_stream_max_waiting = (int64_t)64 << 20;
+
 /// A custom block seen in the stream: [start, end) in decompressed stream offsets.
 typedef struct {
     int64_t start;
@@ -89,6 +94,9 @@ typedef struct {
     size_t blocks_capacity;
     /// The body handed out last, freed at the next hand-out or at close.
     uint8_t *handed;
+    /// Bytes of the waiting custom blocks, and whether they grew past sgreplay_stream_max_waiting.
+    int64_t waiting;
+    int overflowed;
 } sgreplay_stream;
 
 static inline void sgreplay_stream_fail(sgreplay_stream *s, const char *message) {
@@ -129,6 +137,11 @@ static inline void sgreplay_stream_keep_block(sgreplay_stream *s) {
     b->body = s->body;
     b->length = s->body_length;
     s->body = NULL;
+    s->waiting += b->length;
+    if (s->waiting > sgreplay_stream_max_waiting && !s->failed) {
+        s->overflowed = 1;
+        sgreplay_stream_fail(s, "more than 64 MiB of pcapng custom blocks without a packet between them");
+    }
 }
 
 /// Follows the pcapng block structure over bytes handed to stdio.
@@ -480,6 +493,7 @@ static inline int sgreplay_stream_next_custom_block(
     *type = b->type;
     *body = b->body;
     *length = b->length;
+    s->waiting -= b->length;
     b->body = NULL;
     s->blocks_first++;
     if (s->blocks_first == s->blocks_count) s->blocks_first = s->blocks_count = 0;
@@ -492,3 +506,6 @@ static inline void sgreplay_stream_ignore_custom_blocks(sgreplay_stream *s) { s-
 /// Where the first pcapng section in the other byte order than the first section's starts, in the
 /// decompressed stream; -1 when there is none (so far).
 static inline int64_t sgreplay_stream_byte_order_change(const sgreplay_stream *s) { return s->byte_order_change; }
+
+/// Whether the stream failed because too many custom blocks waited for a packet.
+static inline int sgreplay_stream_custom_blocks_overflowed(const sgreplay_stream *s) { return s->overflowed; }

@@ -173,23 +173,25 @@ public final class CaptureReader {
                 // Custom blocks read whole before the failing record are frames before it.
                 let consumed = Int64(ftell(file))
                 try handOutCustomBlocks(upTo: consumed, number: &number, time: lastTime, body)
-                var message = String(cString: pcap_geterr(handle))
+                // A read error or a bad gzip stream is the reason (libpcap only sees the bytes stop).
+                var message = streamError(stream) ?? String(cString: pcap_geterr(handle))
                 // libpcap 1.10 refuses a pcapng interface whose link type or snapshot length differs
                 // from the first one's, and misreads a section in the other byte order than the
-                // first one's; those files are valid, so read on with our own block reader.
+                // first one's; those files are valid, so read on with our own block reader. It also
+                // streams custom blocks, where this reader holds them until libpcap's next packet.
                 let byteOrderChange = sgreplay_stream_byte_order_change(stream)
                 let interfaceChange = message.hasPrefix("an interface has a")
-                let orderChange = !interfaceChange && byteOrderChange >= 0 && byteOrderChange < consumed
-                if interfaceChange || orderChange {
+                let orderChange = byteOrderChange >= 0 && byteOrderChange < consumed
+                let overflow = sgreplay_stream_custom_blocks_overflowed(stream) != 0
+                if interfaceChange || orderChange || overflow {
                     if path != "-" { return try continueWithPcapngReader(after: number, body) }
-                    if orderChange {
+                    if orderChange && !interfaceChange && !overflow {
                         message = "a pcapng section in the other byte order than the first one's, which libpcap misreads (\(message))"
                     }
                     message += "; sgreplay reads such files with its own pcapng reader, which must reread "
                         + "the capture from the start: standard input cannot be reread, give the capture as a file"
                 }
-                // A read error or a bad gzip stream is the reason (libpcap only sees the bytes stop).
-                return .error(CaptureError(path: path, frame: number + 1, message: streamError(stream) ?? message))
+                return .error(CaptureError(path: path, frame: number + 1, message: message))
             }
         }
         return .stopped

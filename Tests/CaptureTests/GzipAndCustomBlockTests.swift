@@ -313,4 +313,26 @@ func manyFrames(_ count: Int = 300) -> [CaptureFileBuilder.Record] {
             #expect(read.frames.filter(\.record.isPacket).map(\.record.linkType) == [.ethernet, .linuxCooked, .ethernet])
         }
     }
+
+    /// libpcap skips custom blocks up to its next packet, and this reader holds them until then: past
+    /// 64 MiB of them it rereads the file with the pcapng reader, which streams them.
+    @Test func moreCustomBlocksThanAreHeldSwitchToThePcapngReader() throws {
+        let pen: [UInt8] = [0x59, 0x7E, 0, 0]
+        let big = pen + [UInt8](repeating: 0x42, count: 1 << 20)
+        var customs: [Int: (type: UInt32, body: [UInt8])] = [:]
+        customs[1] = (0x0BAD, big)
+        var plain = CaptureFileBuilder.pcapng(interfaces: [(1, 9)], Array(manyFrames(2)), customBlocks: customs)
+        // 70 blocks of 1 MiB in a row between the two packets: the one above, 69 more copies of it.
+        let one = 12 + big.count
+        let at = plain.count - (12 + 20 + manyFrames(2)[1].bytes.count + (4 - manyFrames(2)[1].bytes.count % 4) % 4) - one
+        let block = Array(plain[at..<(at + one)])
+        #expect(block.prefix(4) == [0xAD, 0x0B, 0, 0])
+        for _ in 0..<69 { plain.insert(contentsOf: block, at: at) }
+        let read = try readFrames(try temporaryFile(plain, name: "many.pcapng"))
+        guard case .endOfFile = read.end else { Issue.record("ended with \(read.end)"); return }
+        #expect(read.reader.usedPcapngReader)
+        #expect(read.frames.map(\.record.number) == Array(1...72))
+        #expect(read.frames.map(\.record.isPacket) == [true] + [Bool](repeating: false, count: 70) + [true])
+        #expect(read.frames.dropFirst().dropLast().allSatisfy { $0.bytes == big })
+    }
 }
