@@ -194,7 +194,8 @@ static inline void sgreplay_stream_walk(sgreplay_stream *s, const uint8_t *bytes
             s->walk = 1;
             s->block_type = sgreplay_stream_load32(s, s->header);
             s->block_length = sgreplay_stream_load32(s, s->header + 4);
-            if (s->block_length < 12 || s->block_length % 4 != 0 || s->block_length > sgreplay_stream_max_block) {
+            if (s->block_length < s->header_count + 4 || s->block_length % 4 != 0
+                || s->block_length > sgreplay_stream_max_block) {
                 s->walk = -1;  // corrupt: libpcap reports it; nothing after it is placed
                 return;
             }

@@ -39,7 +39,8 @@ public final class CaptureReader {
     private var fileBuffer: UnsafeMutableRawPointer? = nil
     /// Set from a signal handler to stop at the next frame.
     private var stopRequested = false
-    /// Whether libpcap gave up on a multi-interface pcapng and `PcapngReader` read the rest.
+    /// Whether libpcap gave up on a pcapng (an interface of a second link type, a section in the
+    /// other byte order, or too many custom blocks in a row) and `PcapngReader` read the rest.
     public private(set) var usedPcapngReader = false
     /// `PcapngReader`'s file and stream while it reads, for `bytesRead`.
     private var pcapngFile: UnsafeMutablePointer<FILE>? = nil

@@ -335,4 +335,16 @@ func manyFrames(_ count: Int = 300) -> [CaptureFileBuilder.Record] {
         #expect(read.frames.map(\.record.isPacket) == [true] + [Bool](repeating: false, count: 70) + [true])
         #expect(read.frames.dropFirst().dropLast().allSatisfy { $0.bytes == big })
     }
+
+    /// A section header too short to hold its own fields (12 bytes) once made the block walk spin.
+    @Test func aSectionHeaderShorterThanItsFieldsEndsTheReadWithAnError() throws {
+        let good = CaptureFileBuilder.pcapng(interfaces: [(1, 9)], manyFrames(2))
+        let short: [UInt8] = [0x0A, 0x0D, 0x0D, 0x0A, 12, 0, 0, 0, 0x4D, 0x3C, 0x2B, 0x1A]
+        for bytes in [good + short, good + short + good] {
+            let read = try readFrames(try temporaryFile(bytes, name: "short-section.pcapng"))
+            #expect(read.frames.map(\.record.number) == [1, 2])
+            guard case .error(let error) = read.end else { Issue.record("ended with \(read.end)"); continue }
+            #expect(error.frame == 3)
+        }
+    }
 }
