@@ -17,7 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
-        // C appears once: libpcap through pkg-config.
+        // libpcap through pkg-config; its shim also reads gzip-compressed captures through zlib.
         .systemLibrary(
             name: "CPcap", pkgConfig: "libpcap",
             providers: [.apt(["libpcap-dev"]), .brew(["libpcap"])]),
@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "CPrefetch"),
         // ③ policy, timeline, tracking and the engine that gives each frame its verdict.
         .target(name: "Firewall", dependencies: ["Packets", "CPrefetch"]),
-        // zlib through pkg-config, for CloudTrail's .json.gz files.
+        // zlib through pkg-config, for CloudTrail's .json.gz files (and the tests' .pcap.gz fixtures).
         .systemLibrary(
             name: "CZlib", pkgConfig: "zlib",
             providers: [.apt(["zlib1g-dev"]), .brew(["zlib"])]),
@@ -46,11 +46,12 @@ let package = Package(
                 "Capture", "Packets", "Firewall", "PolicyFiles", "Reports",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
-        .target(name: "TestSupport", dependencies: ["Packets"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Packets", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
-        .testTarget(name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"]),
+        .testTarget(
+            name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets"], exclude: ["Fixtures"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets", "Capture"], exclude: ["Fixtures"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(
             name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"],

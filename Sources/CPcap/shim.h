@@ -1,4 +1,5 @@
 #include <pcap/pcap.h>
+#include "stream.h"
 #include <stdio.h>
 #include <stdlib.h>
 #if defined(__GLIBC__)

@@ -14,8 +14,14 @@ import Darwin
 ///     let end = reader.forEachPacket { record, bytes in decoder.decode(bytes, …) }
 ///
 /// Timestamps are read at nanosecond precision whatever the file's own. This is the only file that
-/// imports libpcap. The corresponding libpcap calls are `pcap_open_offline_with_tstamp_precision`
+/// imports libpcap. The corresponding libpcap calls are `pcap_fopen_offline_with_tstamp_precision`
 /// and `pcap_next_ex`.
+///
+/// libpcap reads a stdio stream made by the shim (`Sources/CPcap/stream.h`): the file or standard
+/// input, decompressed as it is read when it starts with the gzip magic (1f 8b), whatever its name.
+/// The stream also notes the pcapng custom blocks that pass (libpcap skips them; Wireshark lists
+/// them as frames), and they are handed out between libpcap's packets, placed by how far libpcap has
+/// read, so that frame numbers are Wireshark's with either reader.
 public final class CaptureReader {
     public let path: String
     public let linkType: LinkType
@@ -24,14 +30,21 @@ public final class CaptureReader {
     public let dltName: String
     public let snapshotLength: Int
     private let handle: OpaquePointer
+    /// Whether the capture is gzip-compressed (.pcap.gz, .pcapng.gz).
+    public let isCompressed: Bool
+    /// The FILE libpcap reads and its stream (both freed by `pcap_close`).
+    private let file: UnsafeMutablePointer<FILE>
+    private let stream: UnsafeMutablePointer<sgreplay_stream>
     /// The FILE's buffer (`sgreplay_prepare_capture_file`), freed after the FILE is closed.
     private var fileBuffer: UnsafeMutableRawPointer? = nil
     /// Set from a signal handler to stop at the next frame.
     private var stopRequested = false
-    /// Whether libpcap gave up on a multi-interface pcapng and `PcapngReader` read the rest.
+    /// Whether libpcap gave up on a pcapng (an interface of a second link type, a section in the
+    /// other byte order, or too many custom blocks in a row) and `PcapngReader` read the rest.
     public private(set) var usedPcapngReader = false
-    /// `PcapngReader`'s file while it reads, for `bytesRead`.
+    /// `PcapngReader`'s file and stream while it reads, for `bytesRead`.
     private var pcapngFile: UnsafeMutablePointer<FILE>? = nil
+    private var pcapngStream: UnsafeMutablePointer<sgreplay_stream>? = nil
 
     /// Opens `path` (`-` for standard input). Throws a `CaptureError` naming the file when it is
     /// missing, a directory, not a capture, or of a link type the decoder does not read.
@@ -49,27 +62,22 @@ public final class CaptureReader {
                 throw CaptureError(path: path, message: "is empty, not a capture file")
             }
         }
+        let (file, stream) = try CaptureReader.openStream(path)
+        // A large buffer and no locking (see the shim); the stream's reads then fill it whole.
+        let buffer = sgreplay_prepare_capture_file(file)
         var errbuf = [CChar](repeating: 0, count: Int(PCAP_ERRBUF_SIZE) + 1)
-        // A file is opened here, so that its FILE gets a large buffer and no locking (see the shim);
-        // standard input is left to libpcap.
-        var file: UnsafeMutablePointer<FILE>? = nil
-        var buffer: UnsafeMutableRawPointer? = nil
-        if path != "-" {
-            guard let opened = fopen(path, "rb") else {
-                throw CaptureError(path: path, message: String(cString: strerror(errno)).lowercased())
-            }
-            file = opened
-            buffer = sgreplay_prepare_capture_file(opened)
-        }
-        let opened = file.map { pcap_fopen_offline_with_tstamp_precision($0, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) }
-            ?? pcap_open_offline_with_tstamp_precision(path, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf)
-        guard let handle = opened else {
+        guard let handle = pcap_fopen_offline_with_tstamp_precision(file, UInt32(PCAP_TSTAMP_PRECISION_NANO), &errbuf) else {
+            // A bad gzip stream is the reason, rather than what libpcap made of the bytes it got.
+            let streamError = sgreplay_stream_error(stream).map { String(cString: $0) }
             // libpcap closes the FILE only once it has taken it.
-            if let file { fclose(file) }
+            fclose(file)
             free(buffer)
-            throw CaptureError(path: path, message: CaptureReader.describeOpenFailure(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
+            throw CaptureError(path: path, message: streamError ?? CaptureReader.describeOpenFailure(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         self.handle = handle
+        self.file = file
+        self.stream = stream
+        isCompressed = sgreplay_stream_is_gzip(stream) != 0
         fileBuffer = buffer
         dlt = pcap_datalink(handle)
         dltName = pcap_datalink_val_to_name(dlt).map { String(cString: $0) } ?? "unknown"
@@ -84,6 +92,24 @@ public final class CaptureReader {
                 message: "link type \(dltName) (\(dlt)\(description.map { ", \($0)" } ?? "")) is not supported; "
                     + "sgreplay reads \(LinkType.supportedDescription)")
         }
+    }
+
+    /// The capture's bytes as a FILE (`-`: standard input), decompressed if it is gzip.
+    private static func openStream(
+        _ path: String
+    ) throws(CaptureError) -> (UnsafeMutablePointer<FILE>, UnsafeMutablePointer<sgreplay_stream>) {
+        var stream: UnsafeMutablePointer<sgreplay_stream>? = nil
+        var message = [CChar](repeating: 0, count: 256)
+        let opened = path == "-"
+            ? sgreplay_open_capture_stream(nil, &stream, &message, message.count)
+            : sgreplay_open_capture_stream(path, &stream, &message, message.count)
+        guard let opened, let stream else {
+            let text = message[0] != 0
+                ? String(decoding: message.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                : String(cString: strerror(errno)).lowercased()
+            throw CaptureError(path: path, message: text)
+        }
+        return (opened, stream)
     }
 
     deinit {
@@ -101,7 +127,8 @@ public final class CaptureReader {
         case stopped
     }
 
-    /// Calls `body` with every frame in order. The bytes are valid only during the call.
+    /// Calls `body` with every frame in order, pcapng custom blocks included (`isPacket` false, the
+    /// block's body as bytes). The bytes are valid only during the call.
     /// Returns how reading ended; errors thrown by `body` end the loop and are rethrown as they are.
     public func forEachPacket<E: Error>(
         _ body: (CaptureRecord, RawSpan) throws(E) -> Void
@@ -109,10 +136,17 @@ public final class CaptureReader {
         var header: UnsafeMutablePointer<pcap_pkthdr>? = nil
         var data: UnsafePointer<UInt8>? = nil
         var number = 0
+        // A custom block takes the previous packet's time, as PcapngReader gives it.
+        var lastTime = Timestamp(nanoseconds: 0)
         while !stopRequested && !Interrupt.requested {
             switch pcap_next_ex(handle, &header, &data) {
             case 1:
                 guard let header, let data else { continue }
+                // Custom blocks libpcap read past before this packet (a field test when there are none).
+                if sgreplay_stream_has_custom_blocks(stream) != 0 {
+                    try handOutCustomBlocks(upTo: Int64(ftell(file)), number: &number, time: lastTime, body)
+                    if stopRequested || Interrupt.requested { return .stopped }
+                }
                 number += 1
                 let h = header.pointee
                 let captured = Int(h.caplen)
@@ -122,18 +156,41 @@ public final class CaptureReader {
                     capturedLength: captured,
                     wireLength: max(Int(h.len), captured),
                     linkType: linkType, linkTypeNumber: dlt)
+                lastTime = record.timestamp
                 let span = RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: data, count: captured))
                 try body(record, span)
             case PCAP_ERROR_BREAK:
+                // The end of the file, or pcap_breakloop from elsewhere.
+                if stopRequested || Interrupt.requested { return .stopped }
+                try handOutCustomBlocks(upTo: -1, number: &number, time: lastTime, body)
+                // The decompressed bytes may end cleanly at a block boundary of a cut gzip stream.
+                if let message = streamError(stream) {
+                    return .error(CaptureError(path: path, frame: number + 1, message: message))
+                }
                 return .endOfFile
             case 0:
                 continue  // only live captures time out
             default:
-                let message = String(cString: pcap_geterr(handle))
+                // Custom blocks read whole before the failing record are frames before it.
+                let consumed = Int64(ftell(file))
+                try handOutCustomBlocks(upTo: consumed, number: &number, time: lastTime, body)
+                // A read error or a bad gzip stream is the reason (libpcap only sees the bytes stop).
+                var message = streamError(stream) ?? String(cString: pcap_geterr(handle))
                 // libpcap 1.10 refuses a pcapng interface whose link type or snapshot length differs
-                // from the first one's; those files are valid, so read on with our own block reader.
-                if path != "-" && message.hasPrefix("an interface has a") {
-                    return try continueWithPcapngReader(after: number, body)
+                // from the first one's, and misreads a section in the other byte order than the
+                // first one's; those files are valid, so read on with our own block reader. It also
+                // streams custom blocks, where this reader holds them until libpcap's next packet.
+                let byteOrderChange = sgreplay_stream_byte_order_change(stream)
+                let interfaceChange = message.hasPrefix("an interface has a")
+                let orderChange = byteOrderChange >= 0 && byteOrderChange < consumed
+                let overflow = sgreplay_stream_custom_blocks_overflowed(stream) != 0
+                if interfaceChange || orderChange || overflow {
+                    if path != "-" { return try continueWithPcapngReader(after: number, body) }
+                    if orderChange && !interfaceChange && !overflow {
+                        message = "a pcapng section in the other byte order than the first one's, which libpcap misreads (\(message))"
+                    }
+                    message += "; sgreplay reads such files with its own pcapng reader, which must reread "
+                        + "the capture from the start: standard input cannot be reread, give the capture as a file"
                 }
                 return .error(CaptureError(path: path, frame: number + 1, message: message))
             }
@@ -141,34 +198,63 @@ public final class CaptureReader {
         return .stopped
     }
 
-    /// Rereads the file with `PcapngReader`, skips the `delivered` frames libpcap handed out, and
-    /// hands out the rest with their own interfaces' link types.
+    /// Hands out, as frames, the custom blocks the stream saw that end at or before `consumed`
+    /// (a position in the decompressed stream; -1: all of them).
+    private func handOutCustomBlocks<E: Error>(
+        upTo consumed: Int64, number: inout Int, time: Timestamp, _ body: (CaptureRecord, RawSpan) throws(E) -> Void
+    ) throws(E) {
+        var type: UInt32 = 0
+        var bytes: UnsafePointer<UInt8>? = nil
+        var length: UInt32 = 0
+        while !stopRequested && sgreplay_stream_next_custom_block(stream, consumed, &type, &bytes, &length) != 0 {
+            number += 1
+            var record = CaptureRecord(
+                number: number, timestamp: time, capturedLength: 0, wireLength: 0, linkType: linkType,
+                linkTypeNumber: dlt)
+            record.isPacket = false
+            record.customBlockType = type
+            try body(record, RawSpan(_unsafeBytes: UnsafeRawBufferPointer(start: bytes, count: Int(length))))
+        }
+    }
+
+    private func streamError(_ stream: UnsafeMutablePointer<sgreplay_stream>) -> String? {
+        sgreplay_stream_error(stream).map { String(cString: $0) }
+    }
+
+    /// Rereads the capture with `PcapngReader` (through a stream of its own, decompressing as
+    /// libpcap's does), skips the `delivered` frames already handed out, and hands out the rest with
+    /// their own interfaces' link types. Both readers number frames as Wireshark does.
     private func continueWithPcapngReader<E: Error>(
         after delivered: Int, _ body: (CaptureRecord, RawSpan) throws(E) -> Void
     ) throws(E) -> End {
-        var reader: PcapngReader
-        do { reader = try PcapngReader(path: path) } catch { return .error(error) }
-        pcapngFile = reader.file
+        let file: UnsafeMutablePointer<FILE>, stream: UnsafeMutablePointer<sgreplay_stream>
+        do { (file, stream) = try CaptureReader.openStream(path) } catch { return .error(error) }
+        sgreplay_stream_ignore_custom_blocks(stream)  // PcapngReader reads them itself
+        let buffer = sgreplay_prepare_capture_file(file)
+        var reader = PcapngReader(path: path, file: file)
+        pcapngFile = file
+        pcapngStream = stream
         defer {
             pcapngFile = nil
+            pcapngStream = nil
             reader.close()
+            free(buffer)
         }
         usedPcapngReader = true
-        // Frames libpcap handed out keep its numbers; from there on, Wireshark's (custom blocks count).
-        var skippedFrames = 0
         while !stopRequested && !Interrupt.requested {
             let next: CaptureRecord?
             do { next = try reader.next() } catch {
                 var error = error
-                error.frame = error.frame.map { $0 - skippedFrames + delivered }
+                if let message = streamError(stream) { error.message = message }
                 return .error(error)
             }
-            guard var record = next else { return .endOfFile }
-            if reader.packets <= delivered && (record.isPacket || reader.packets < delivered) {
-                skippedFrames = record.number
-                continue
+            guard let record = next else {
+                if let message = streamError(stream) {
+                    return .error(CaptureError(path: path, frame: reader.number + 1, message: message))
+                }
+                return .endOfFile
             }
-            record.number = record.number - skippedFrames + delivered
+            if record.number <= delivered { continue }
             var thrown: E? = nil
             reader.packetBytes.withUnsafeBytes { raw in
                 do throws(E) { try body(record, RawSpan(_unsafeBytes: raw)) } catch { thrown = error }
@@ -178,11 +264,14 @@ public final class CaptureReader {
         return .stopped
     }
 
-    /// How far into the file reading has got, in bytes (nil for standard input or a pipe), for
-    /// progress. A system call: ask now and then, not every frame. libpcap's is `pcap_file` + `ftell`.
+    /// How far into the file reading has got, in bytes of the file as it is on disk (compressed
+    /// bytes for a gzip file), for progress; nil when the input is not a regular file. Ask now and
+    /// then, not every frame.
     public var bytesRead: Int? {
-        guard let file = pcapngFile ?? pcap_file(handle) else { return nil }
-        let position = ftell(file)
+        let stream = pcapngStream ?? self.stream
+        guard sgreplay_stream_is_regular(stream) != 0 else { return nil }
+        if sgreplay_stream_is_gzip(stream) != 0 { return Int(sgreplay_stream_raw_position(stream)) }
+        let position = ftell(pcapngFile ?? file)
         return position >= 0 ? position : nil
     }
 

@@ -18,7 +18,9 @@ public struct CaptureRecord: Sendable {
     /// They differ only for raw IP (DLT_RAW 12 or 14, LINKTYPE_RAW 101), which `linkType` merges.
     public var linkTypeNumber: Int32
     /// False for a pcapng custom block, which Wireshark lists (and numbers) as a frame of its own.
-    /// Its bytes are then the block's body (Private Enterprise Number, data, options).
+    /// Its bytes are then the block's body (Private Enterprise Number, data, options), with the
+    /// Private Enterprise Number in little-endian order whatever the section's (as `PcapngWriter`
+    /// writes it back, and as Wireshark copies such a block); the rest is as the file has it.
     public var isPacket = true
     /// For a custom block, its pcapng block type: 0x00000BAD (rewriters may copy it into a new file)
     /// or 0x40000BAD (they should not); 0 for packets.

@@ -10,7 +10,7 @@ import Darwin
 /// second interface whose link type or snapshot length differs from the first one's, which
 /// Wireshark writes whenever it captures on several interfaces at once.
 ///
-///     var reader = try PcapngReader(path: "multi.pcapng")
+///     var reader = PcapngReader(path: "multi.pcapng", file: file)
 ///     while let record = try reader.next() { … reader.packetBytes … }
 ///
 /// It reads Section Header, Interface Description, Enhanced, Simple and (obsolete) Packet blocks in
@@ -23,7 +23,7 @@ struct PcapngReader {
     private var bigEndian = false
     private var interfaces: [Interface] = []
     /// Frames as Wireshark numbers them (packets and custom blocks), and packets alone (as libpcap counts).
-    private var number = 0
+    private(set) var number = 0
     private(set) var packets = 0
     /// Simple Packet Blocks carry no time: they take the previous frame's.
     private var lastTimestamp = Timestamp(nanoseconds: 0)
@@ -44,11 +44,9 @@ struct PcapngReader {
     /// Blocks larger than this are taken as corrupt (libpcap uses 16 MiB for packet data).
     static let maximumBlockLength = 64 << 20
 
-    init(path: String) throws(CaptureError) {
+    /// Reads `file` (the capture's decompressed bytes, from `CaptureReader`); `path` names it in errors.
+    init(path: String, file: UnsafeMutablePointer<FILE>) {
         self.path = path
-        guard let file = fopen(path, "rb") else {
-            throw CaptureError(path: path, message: String(cString: strerror(errno)).lowercased())
-        }
         self.file = file
     }
 
@@ -93,6 +91,12 @@ struct PcapngReader {
             case 0x0000_0BAD, 0x4000_0BAD:
                 number += 1
                 packetRange = 0..<buffer.count  // the body, for a rewriter to copy
+                // Its Private Enterprise Number as a little-endian section has it (PcapngWriter's, and
+                // Wireshark's when it copies a block); the custom data after it is opaque, left as it is.
+                if bigEndian && buffer.count >= 4 {
+                    buffer.swapAt(0, 3)
+                    buffer.swapAt(1, 2)
+                }
                 var record = CaptureRecord(
                     number: number, timestamp: lastTimestamp, capturedLength: 0, wireLength: 0,
                     linkType: interfaces.first?.linkType ?? .ethernet, linkTypeNumber: interfaces.first?.number)
