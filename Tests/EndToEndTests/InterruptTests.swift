@@ -8,14 +8,7 @@ import TestSupport
     @Test func sigintStopsTheRunWithoutLeavingOutput() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-int-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-        // Half a million identical frames: long enough to interrupt, quick to write.
-        let record = CaptureFileBuilder.pcap(linkType: 1, [.init(time: .init(seconds: 1_700_000_000), bytes: B.ethernet(type: 0x0800, synIPv4))])
-        let one = Array(record[24...])
-        var bytes = Array(record[..<24])
-        bytes.reserveCapacity(24 + one.count * 500_000)
-        for _ in 0..<500_000 { bytes.append(contentsOf: one) }
-        let capture = dir.appendingPathComponent("long.pcap")
-        try Data(bytes).write(to: capture)
+        let capture = try OutputSafetyTests.longCapture(in: dir)
         let labels = dir.appendingPathComponent("labels.jsonl")
 
         let process = Process()
