@@ -458,7 +458,7 @@ public enum ICMPKind {
         v6 ? (type == 128 || type == 129) : (type == 0 || type == 8 || (13...18).contains(type))
     }
 
-    /// Error messages that quote the packet they are about (SEMANTICS 5.2): ICMPv4 3, 11, 12;
+    /// Error messages that quote the packet they are about (docs/semantics.md §5.2): ICMPv4 3, 11, 12;
     /// ICMPv6 1–4.
     @inlinable
     public static func isError(type: UInt8, v6: Bool) -> Bool {

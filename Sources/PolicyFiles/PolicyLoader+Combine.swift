@@ -174,7 +174,7 @@ extension PolicyLoader {
     /// The ACL in force: the scenario's choice, the one associated with the subnet, the default ACL
     /// of the interface's own VPC, or the only one. Never another VPC's default: a subnet that no
     /// given ACL lists uses its VPC's default, and when that is not given the NACL stage allows
-    /// everything (SEMANTICS.md 6: no NACL configured), with a note saying so.
+    /// everything (docs/semantics.md §6: no NACL configured), with a note saying so.
     static func chooseACL(_ parts: PolicyParts, policy: Policy, notes: inout [String]) throws(InputError) -> String? {
         if let chosen = parts.scenarios.lazy.compactMap(\.activeACL).first { return chosen }
         let acls = parts.acls

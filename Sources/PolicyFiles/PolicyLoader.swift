@@ -3,7 +3,7 @@ import Packets
 
 /// Whether the policy files describe the state before the timeline or after it.
 public enum PolicyState: String, Sendable, CaseIterable {
-    /// Before the first edit (the default, SEMANTICS.md 7).
+    /// Before the first edit (the default, docs/semantics.md §7).
     case start
     /// After the last edit: a snapshot taken after the incident; the start is derived by undoing the timeline.
     case end
