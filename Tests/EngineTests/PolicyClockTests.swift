@@ -93,4 +93,21 @@ import Testing
         #expect(zip(ja, judge(policy, frames)).allSatisfy { String(describing: $0) == String(describing: $1) })
         #expect(zip(jb, judge(policy, later)).allSatisfy { String(describing: $0) == String(describing: $1) })
     }
+
+    @Test func statesBehindEveryClockAreFreed() {
+        var engine = Engine(policy: policy, options: EngineOptions())
+        var clock = engine.ruleClock()
+        weak var initial = engine.clock.state
+        #expect(initial != nil)
+        var j = Judgement(verdict: .skipped, reason: .notDecoded)
+        for (i, frame) in frames.enumerated() {
+            var packet = frame.packet
+            var c = Classification()
+            clock.classify(&packet, time: frame.time, into: &c)
+            engine.judge(frame.packet, frame: i + 1, time: frame.time, classified: &c, into: &j)
+        }
+        // Both clocks have moved past it, and nothing else keeps the chain from its start.
+        #expect(initial == nil)
+        #expect(engine.clock.state.index == 4)
+    }
 }
