@@ -97,7 +97,7 @@ extension Engine {
     }
 
     // The helpers below are static on purpose: a non-mutating method called from a mutating one
-    // makes Swift copy the whole engine (768 bytes) first, several times per frame.
+    // makes Swift copy the whole engine (760 bytes) first, several times per frame.
 
     static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
         if AWSExempt.mayBeService(p.src) || AWSExempt.mayBeService(p.dst) {
