@@ -32,7 +32,8 @@ public struct Classification: Sendable {
     var naclDenies = false
     var naclReason = Judgement.Reason.naclDeny
     var naclRule: Int32 = -1
-    /// The edits in force when it was made: the engine uses it only under the same ones.
+    /// The policy state it was made under (`PolicyState.index`: the edits in force). The engine
+    /// judges it under its own state of that index, which is the same shared state.
     var editsApplied = 0
 
     public init() {}
@@ -94,79 +95,77 @@ extension Engine {
             c.naclDenies = false
         }
     }
-}
 
-/// The rules in force as packet time advances, without the tracking table: applies the timeline's
-/// edits at the same instants as `Engine` (the first frame starts the clock; time never goes back)
-/// and classifies frames under them. Lets a second thread do the rule matching for the engine.
-///
-///     var clock = engine.ruleClock()
-///     clock.classify(packet, time: t, into: &classification)   // then engine.judge(…, classified: &classification, …)
-public struct RuleClock: Sendable {
-    private var policy: Policy
-    private var compiled: CompiledPolicy
-    private let initial: CompiledPolicy
-    // Compiling an edited policy registers its rules: in the same order as the engine, hence under
-    // the same indexes.
-    private var registry: RuleRegistry
-    private let options: EngineOptions
-    private let timeline: Timeline
-    private var edits: [TimedEdit]
-    private var editTimes: [Int64]
-    private var nextEdit: Int
-    private var captureStart: Int64?
-    private var now: Int64
-    /// When the next edit is due (`Int64.max`: none, or not resolved yet): one comparison per frame.
-    private var nextEditTime: Int64 = .max
+    // The helpers below are static on purpose: a non-mutating method called from a mutating one
+    // makes Swift copy the whole engine (760 bytes) first, several times per frame.
 
-    init(
-        policy: Policy, compiled: CompiledPolicy, initial: CompiledPolicy, registry: RuleRegistry,
-        options: EngineOptions, timeline: Timeline, edits: [TimedEdit], editTimes: [Int64], nextEdit: Int,
-        captureStart: Int64?, now: Int64
-    ) {
-        self.policy = policy
-        self.compiled = compiled
-        self.initial = initial
-        self.registry = registry
-        self.options = options
-        self.timeline = timeline
-        self.edits = edits
-        self.editTimes = editTimes
-        self.nextEdit = nextEdit
-        self.captureStart = captureStart
-        self.now = now
-        nextEditTime = nextEdit < editTimes.count ? editTimes[nextEdit] : .max
-    }
-
-    /// Classifies `p`, seen at `time`, under the rules in force then.
-    public mutating func classify(_ p: inout DecodedPacket, time: Timestamp, into c: inout Classification) {
-        advance(to: time.nanoseconds)
-        Engine.classify(p, compiled, initial: initial, editsApplied: nextEdit, into: &c)
-    }
-
-    /// A frame that holds no packet still moves the clock.
-    public mutating func observe(time: Timestamp) {
-        advance(to: time.nanoseconds)
-    }
-
-    @inline(__always)
-    private mutating func advance(to time: Int64) {
-        if time > now { now = time }
-        if now >= nextEditTime || captureStart == nil { applyDueEdits(time) }
-    }
-
-    private mutating func applyDueEdits(_ time: Int64) {
-        if captureStart == nil {
-            captureStart = time
-            now = time
-            edits = timeline.resolved(firstFrame: Timestamp(nanoseconds: time)).edits
-            editTimes = edits.map { $0.time.resolved(firstFrame: Timestamp(nanoseconds: time)).nanoseconds }
+    static func isExempt(_ p: DecodedPacket, _ compiled: CompiledPolicy) -> Bool {
+        if AWSExempt.mayBeService(p.src) || AWSExempt.mayBeService(p.dst) {
+            for a in AWSExempt.addresses where a == p.src || a == p.dst { return true }
         }
-        while nextEdit < edits.count, editTimes[nextEdit] <= now {
-            _ = policy.apply(edits[nextEdit].edit)
-            compiled = CompiledPolicy(policy, registry: &registry, options: options)
-            nextEdit += 1
+        if p.ipProtocol == IPProtocol.udp && p.hasPorts {
+            for port in AWSExempt.dhcpPorts where port == p.sourcePort || port == p.destinationPort { return true }
         }
-        nextEditTime = nextEdit < editTimes.count ? editTimes[nextEdit] : .max
+        for block in compiled.exempt where block.contains(p.src) || block.contains(p.dst) { return true }
+        return false
+    }
+
+    static func query(_ p: DecodedPacket, peer: IPAddress, protocolOnly: Bool = false) -> RuleClassifier.Query {
+        RuleClassifier.Query(
+            ipProtocol: p.ipProtocol, port: p.destinationPort,
+            hasPort: p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp),
+            icmpType: p.icmpType, icmpCode: p.icmpCode, hasICMP: p.hasICMP, peer: peer, protocolOnly: protocolOnly)
+    }
+
+    /// The NACL stage, when it applies: nil if it allows, else why it denies.
+    static func naclDenial(
+        _ direction: Direction, _ q: RuleClassifier.Query, _ compiled: CompiledPolicy
+    ) -> (reason: Judgement.Reason, naclRule: Int32)? {
+        guard compiled.naclApplies(peer: q.peer) else { return nil }
+        let decision = compiled.naclDecision(direction, q)
+        if decision.allow { return nil }
+        return (decision.number == nil ? .naclDefaultDeny : .naclDeny, Int32(decision.number ?? -1))
+    }
+
+    /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
+    /// direction has a literal all-addresses rule permitting the request and the response direction
+    /// has one permitting all response traffic; unless the peer is automatically tracked.
+    static func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {
+        guard p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp else { return true }
+        if policy.trackAll { return true }
+        for block in policy.autoTracked where block.contains(peer) { return true }
+        let version = peer.version
+        let own = CompiledPolicy.slot(direction, version)
+        let opposite = CompiledPolicy.slot(direction == .inbound ? .outbound : .inbound, version)
+        // The packet is the request: its own direction permits it, the other permits all replies.
+        let q = Engine.query(p, peer: peer)
+        if policy.classifiers[opposite].allResponsesOpen(p.ipProtocol) && policy.classifiers[own].literalAllPermits(q) {
+            return false
+        }
+        // The packet is the response: the other direction permits the request (this packet with
+        // source and destination swapped, so its destination port is our source port).
+        var swapped = q
+        swapped.port = p.sourcePort
+        if policy.classifiers[own].allResponsesOpen(p.ipProtocol) && policy.classifiers[opposite].literalAllPermits(swapped) {
+            return false
+        }
+        return true
+    }
+
+    /// The flow key of a packet (its own, not a quoted one).
+    static func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
+        switch p.ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            let inbound = direction == .inbound
+            return FlowKey(
+                ipProtocol: p.ipProtocol, instance: instance, localPort: inbound ? p.destinationPort : p.sourcePort,
+                peer: peer, remotePort: inbound ? p.sourcePort : p.destinationPort)
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            return FlowKey(
+                ipProtocol: p.ipProtocol, instance: instance, localPort: p.hasICMPIdentifier ? p.icmpIdentifier : 0,
+                peer: peer, remotePort: 0)
+        default:
+            return FlowKey(ipProtocol: p.ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
+        }
     }
 }

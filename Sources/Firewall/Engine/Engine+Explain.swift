@@ -1,175 +1,162 @@
 import Packets
 
 extension Engine {
-    /// The label's `reason` for a judgement made just now (it reads the policy in force).
+    /// The reasoning for one frame, step by step, as it stands just before the frame is judged:
+    /// direction, the NACL entries checked, every security group rule in force and why it does or
+    /// does not match, whether the flow is tracked, the tracking entry found. `sgreplay explain`
+    /// prints it, followed by the verdict `judge` then gives.
     ///
-    ///     tracking-entry: created at frame 4 (2023-11-14T22:13:21.000000000Z) by sg-web/sgr-ssh inbound tcp 22
-    ///     from 203.0.113.1/32, tcp established, expires if idle at …; no inbound rule permits it now
-    // Mutating, as are the helpers below, only so that no copy of the engine is made per label:
-    // Swift hands a non-mutating method a large struct's `self` by value.
-    public mutating func reasonText(_ j: Judgement, packet p: DecodedPacket) -> String {
-        var out: [UInt8] = []
-        appendReason(j, packet: p, to: &out)
-        return String(decoding: out, as: UTF8.self)
-    }
-
-    /// `reasonText`, appended to a byte buffer: the one place reasons are written. Those of nearly
-    /// every frame (a rule, a tracking entry) go straight into it with no `String` built, as this
-    /// runs per label.
-    public mutating func appendReason(_ j: Judgement, packet p: DecodedPacket, to out: inout [UInt8]) {
-        if j.fragmentOfFrame > 0 {
-            out.appendASCII("fragment: later fragment of frame ")
-            out.appendDecimal(j.fragmentOfFrame)
-            out.appendASCII("'s datagram, same verdict; ")
+    /// Slow on purpose: it walks the policy model rule by rule instead of the compiled classifier,
+    /// so it also cross-checks the fast path.
+    public func steps(for p: DecodedPacket, time: Timestamp) -> [String] {
+        var out: [String] = []
+        guard p.anomaly == nil else {
+            out.append("decode: \(p.anomaly!.description)")
+            return out
         }
-        appendBaseReason(j, p, to: &out)
-        if j.fragmentOfFrame == 0 && j.protocolOnly {
-            out.appendASCII(" (a later fragment without its first fragment: judged by protocol only)")
+        out.append("packet: \(Engine.packetDescription(p))")
+        if let start = captureStartTime {
+            out.append("time: \(time.rfc3339) (+\(Engine.seconds(time - start)) after the first frame)")
         }
-    }
+        let srcMine = policy.instance.owns(p.src), dstMine = policy.instance.owns(p.dst)
+        let addresses = policy.instance.addresses.map { $0.address.description }.joined(separator: ", ")
+        guard srcMine != dstMine else {
+            out.append("direction: none: instance addresses are \(addresses); \(srcMine ? "both" : "neither") endpoint is one → skipped")
+            return out
+        }
+        let direction: Direction = dstMine ? .inbound : .outbound
+        let peer = dstMine ? p.src : p.dst
+        out.append("direction: \(direction.label) (\(dstMine ? p.dst : p.src) is the instance; the peer is \(peer))")
 
-    private mutating func appendBaseReason(_ j: Judgement, _ p: DecodedPacket, to out: inout [UInt8]) {
-        let word = j.direction == .outbound ? "outbound" : "inbound"
-        switch j.reason {
-        case .ruleUntracked:
-            out.appendASCII("sg-rule: ")
-            out.append(contentsOf: registry.name(j.rule).utf8)
-            out.appendASCII(" (untracked flow: every packet needs a rule)")
-        case .ruleNewEntry, .ruleRefreshedEntry:
-            out.appendASCII("sg-rule: ")
-            out.append(contentsOf: registry.name(j.rule).utf8)
-            if j.reason == .ruleNewEntry {
-                out.appendASCII("; new tracking entry")
+        let applied = appliedEdits.filter { $0.time <= time }
+        if applied.isEmpty {
+            out.append("policy: the initial policy (no timeline edit yet)")
+        } else {
+            out.append("policy: the initial policy plus \(applied.count) edit\(applied.count == 1 ? "" : "s"):")
+            for edit in applied { out.append("  \(edit.time.rfc3339) \(edit.edit.edit)") }
+        }
+
+        // NACL
+        if let acl = policy.activeNetworkACL {
+            if policy.instance.subnetCIDRs.contains(where: { $0.contains(peer) }) {
+                out.append("nacl \(acl.id): not evaluated (the peer is inside the subnet)")
             } else {
-                out.appendASCII("; tracking entry refreshed")
-            }
-            if let e = j.entry {
-                out.appendASCII(" (")
-                out.append(contentsOf: e.state.label.utf8)
-                if e.preexisting {
-                    out.appendASCII(", assumed established before the capture")
-                } else if e.createdFrame != currentFrameForText {
-                    out.appendASCII(", created at frame ")
-                    out.appendDecimal(e.createdFrame)
+                let ruleDirection: RuleDirection = direction == .inbound ? .ingress : .egress
+                out.append("nacl \(acl.id) \(direction.label) entries, lowest number first\(direction == .outbound ? " (checked after the security group)" : ""):")
+                var decided = false
+                for entry in acl.entries(ruleDirection) where !decided {
+                    let (matches, why) = Engine.check(entry, p)
+                    out.append("  \(entry.ruleNumber) \(entry.action.rawValue) \(entry.traffic) \(entry.cidr): \(matches ? "matches" : "no: \(why)")")
+                    if matches { decided = true }
                 }
-                out.appendASCII(", expires if idle at ")
-                e.expires.appendRFC3339(to: &out)
-                out.append(41)  // )
+                if !decided { out.append("  *: no entry matches, the default rule denies") }
             }
-        case .trackingEntry:
-            guard let e = j.entry else {
-                out.appendASCII("tracking-entry")
-                return
-            }
-            out.appendASCII("tracking-entry: ")
-            appendEntryOrigin(e, j, to: &out)
-            out.appendASCII(", ")
-            out.append(contentsOf: e.state.label.utf8)
-            out.appendASCII(", expires if idle at ")
-            e.expires.appendRFC3339(to: &out)
-            out.appendASCII(j.direction == .outbound ? "; no outbound rule permits it now" : "; no inbound rule permits it now")
-        case .relatedICMPError:
-            guard let e = j.entry, let flow = j.flow else {
-                out.appendASCII("related-icmp-error")
-                return
-            }
-            out.append(contentsOf: "related-icmp-error: quotes \(Engine.flowDescription(flow)), whose tracking entry is live (".utf8)
-            appendEntryOrigin(e, j, to: &out)
-            out.append(41)  // )
-        case .notDecoded:
-            out.append(contentsOf: (p.anomaly?.description ?? "not-decoded").utf8)
-        case .notAPacket:
-            out.appendASCII("not-a-packet: pcapng custom block")
-        case .notInstance:
-            out.append(contentsOf: "not-instance: neither \(p.src) nor \(p.dst) is an address of the instance".utf8)
-        case .bothInstance:
-            out.append(contentsOf: "not-instance: both \(p.src) and \(p.dst) are addresses of the instance".utf8)
-        case .awsExempt:
-            out.append(contentsOf: ("aws-exempt: " + exemptWhat(p) + ", which security groups do not filter").utf8)
-        case .ruleICMPError:
-            out.append(contentsOf: "sg-rule: \(registry.name(j.rule)) (an ICMP error about no tracked flow: creates no entry)".utf8)
-        case .naclDeny:
-            let entry = policy.activeNetworkACL?.entry(j.direction == .outbound ? .egress : .ingress, Int(j.naclRule))
-            out.append(contentsOf: ("nacl-deny:\(j.naclRule)" + (entry.map { " (\(policy.networkACLID ?? "nacl") \($0))" } ?? "")).utf8)
-        case .naclDefaultDeny:
-            out.append(contentsOf: "nacl-default-deny (\(policy.networkACLID ?? "nacl") \(word): no entry matches, the * rule denies)".utf8)
-        case .noSGRule:
-            let what: String
-            if let flow = j.flow {
-                what = Engine.trafficDescription(p, direction: j.direction ?? .inbound, peer: flow.peer)
+        } else {
+            out.append("nacl: none configured (the NACL stage allows everything)")
+        }
+
+        // Security groups
+        let ruleDirection: RuleDirection = direction == .inbound ? .ingress : .egress
+        let rules = policy.rulesInForce(ruleDirection)
+        out.append("security groups \(policy.instance.groupIDs.joined(separator: ", ")): \(rules.count) \(direction.label) rule\(rules.count == 1 ? "" : "s") in force:")
+        var permitting: SecurityGroupRule?
+        for rule in rules {
+            let (matches, why) = Engine.check(rule, p, peer: peer, policy: policy)
+            out.append("  \(rule): \(matches ? "permits it" : "no: \(why)")")
+            if matches && permitting == nil { permitting = rule }
+        }
+        if rules.isEmpty { out.append("  (none)") }
+
+        // Tracking
+        if p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp {
+            let tracked = Engine.isTracked(p, direction: direction, peer: peer, under: compiled)
+            out.append(tracked
+                ? "tracked: yes (no literal 0.0.0.0/0 or ::/0 rule pair opens both the request and all responses, or the peer is always tracked)"
+                : "tracked: no (a literal all-addresses rule permits the request and the other direction permits all responses: every packet needs a rule)")
+        } else {
+            out.append("tracked: yes (\(IPProtocol.name(p.ipProtocol) ?? "protocol \(p.ipProtocol)") is always tracked)")
+        }
+        if p.hasICMP && ICMPKind.isError(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
+            out.append("icmp error: matched through the quoted packet \(p.quoted.isPresent ? "\(p.quoted.src) > \(p.quoted.dst) protocol \(p.quoted.ipProtocol)" : "(not readable)")")
+        } else if p.fragment != .later {
+            let flow = Engine.key(p, direction: direction, instance: dstMine ? p.dst : p.src, peer: peer)
+            if let slot = table.find(flow) {
+                let c = table[slot]
+                let idle = Engine.seconds(time - Timestamp(nanoseconds: c.lastSeen))
+                let origin = c.isPreexisting
+                    ? "assumed established before the capture"
+                    : "created at frame \(c.createdFrame) (\(Timestamp(nanoseconds: table.createdTime(slot)).rfc3339)) by \(ruleText(c.rule))"
+                out.append("tracking entry \(Engine.flowDescription(flow)): live; \(origin); \(c.state.label); idle \(idle); "
+                    + "expires if idle at \(Timestamp(nanoseconds: timeoutsForText.expiry(of: c)).rfc3339)")
             } else {
-                what = "it"
+                out.append("tracking entry \(Engine.flowDescription(flow)): none live")
             }
-            out.append(contentsOf: "no-sg-rule: no \(word) rule permits \(what), and no live tracking entry".utf8)
-        case .conntrackFull:
-            let max = allowance.map(String.init) ?? "unlimited"
-            out.append(contentsOf: ("conntrack-full: \(registry.name(j.rule)) permits it, but it needs a new tracking entry and the table is full "
-                + "(\(j.occupancy) of \(max) entries)").utf8)
         }
+        if let permitting { out.append("security group decision: permitted by \(permitting)") }
+        return out
     }
 
-    /// "created at frame 4 (time) by rule", or how an entry assumed established came about.
-    private mutating func appendEntryOrigin(_ e: EntrySnapshot, _ j: Judgement, to out: inout [UInt8]) {
-        if e.preexisting {
-            out.appendASCII("assumed established before the capture (")
-            out.append(contentsOf: registry.name(e.rule).utf8)
-            out.appendASCII(" permitted its first packet under the initial policy)")
-            return
+    /// Whether a security group rule matches the packet, and if not, why (policy model, not compiled).
+    static func check(_ rule: SecurityGroupRule, _ p: DecodedPacket, peer: IPAddress, policy: Policy) -> (Bool, String) {
+        if let why = trafficMismatch(rule.traffic, p) { return (false, why) }
+        guard let blocks = policy.cidrs(of: rule.peer) else {
+            return (false, "\(rule.peer) has no known addresses (give its prefix list entries or group members)")
         }
-        out.appendASCII("created at frame ")
-        out.appendDecimal(e.createdFrame)
-        if let created = Engine.entryCreated(j, in: table) {
-            out.appendASCII(" (")
-            created.appendRFC3339(to: &out)
-            out.append(41)  // )
+        if !blocks.contains(where: { $0.contains(peer) }) {
+            return (false, "\(peer) is not in \(rule.peer)\(blocks.count > 1 || "\(rule.peer)" != "\(blocks.first.map { "\($0)" } ?? "")" ? " (\(blocks.map(\.description).joined(separator: ", ")))" : "")")
         }
-        out.appendASCII(" by ")
-        out.append(contentsOf: registry.name(e.rule).utf8)
+        return (true, "")
     }
 
-    private mutating func exemptWhat(_ p: DecodedPacket) -> String {
-        let names: [String: String] = [
-            "169.254.169.254": "the instance metadata service", "fd00:ec2::254": "the instance metadata service",
-            "169.254.169.123": "Amazon Time Sync", "fd00:ec2::123": "Amazon Time Sync",
-            "169.254.169.253": "the Amazon DNS resolver", "fd00:ec2::253": "the Amazon DNS resolver",
-        ]
-        for a in [p.src, p.dst] {
-            if let name = names[a.description] { return "\(a) is \(name)" }
-        }
-        if p.ipProtocol == IPProtocol.udp && (AWSExempt.dhcpPorts.contains(p.sourcePort) || AWSExempt.dhcpPorts.contains(p.destinationPort)) {
-            return "DHCP (UDP 67/68)"
-        }
-        return "\(p.src) > \(p.dst) is in an exempt block"
+    static func check(_ entry: NetworkACLEntry, _ p: DecodedPacket) -> (Bool, String) {
+        if let why = trafficMismatch(entry.traffic, p) { return (false, why) }
+        let peer = entry.direction == .ingress ? p.src : p.dst
+        if !entry.cidr.contains(peer) { return (false, "\(peer) is not in \(entry.cidr)") }
+        return (true, "")
     }
 
-    /// "sg-web/sgr-ssh inbound tcp 22 from 203.0.113.1/32"
-    public func ruleText(_ index: Int32) -> String { registry.name(index) }
-
-    /// "tcp 10.0.0.5:22 ~ 203.0.113.1:51514": a flow by its key.
-    public static func flowDescription(_ flow: FlowKey) -> String {
-        let name = IPProtocol.name(flow.ipProtocol) ?? "protocol \(flow.ipProtocol)"
-        switch flow.ipProtocol {
-        case IPProtocol.tcp, IPProtocol.udp:
-            return "\(name) \(endpoint(flow.instance, flow.localPort)) ~ \(endpoint(flow.peer, flow.remotePort))"
-        case IPProtocol.icmp, IPProtocol.icmpv6:
-            return "\(name) \(flow.instance) ~ \(flow.peer) id \(flow.localPort)"
+    /// Why a rule's protocol, ports or ICMP type do not fit the packet (nil when they do).
+    static func trafficMismatch(_ traffic: Traffic, _ p: DecodedPacket) -> String? {
+        if let number = traffic.protocolNumber, number != p.ipProtocol {
+            return "protocol \(IPProtocol.name(p.ipProtocol) ?? String(p.ipProtocol)), not \(traffic.protocolName)"
+        }
+        switch traffic {
+        case .tcp(let ports), .udp(let ports):
+            if p.fragment == .later && !ports.isAll { return "a later fragment has no port for \(ports)" }
+            if !ports.contains(p.destinationPort) { return "destination port \(p.destinationPort) is not in \(ports)" }
+        case .icmp(let tc), .icmpv6(let tc):
+            if let type = tc.type {
+                if p.fragment == .later { return "a later fragment has no ICMP type" }
+                if type != p.icmpType { return "ICMP type \(p.icmpType), not \(type)" }
+                if let code = tc.code, code != p.icmpCode { return "ICMP code \(p.icmpCode), not \(code)" }
+            }
         default:
-            return "\(name) \(flow.instance) ~ \(flow.peer)"
+            break
         }
+        return nil
     }
 
-    static func endpoint(_ a: IPAddress, _ port: UInt16) -> String {
-        a.isIPv6 ? "[\(a)]:\(port)" : "\(a):\(port)"
-    }
-
-    /// "tcp 22 from 198.51.100.7", "icmp type 8 code 0 to 8.8.8.8"
-    static func trafficDescription(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> String {
-        let preposition = direction == .inbound ? "from" : "to"
+    static func packetDescription(_ p: DecodedPacket) -> String {
         let name = IPProtocol.name(p.ipProtocol) ?? "protocol \(p.ipProtocol)"
-        if p.hasPorts && (p.ipProtocol == IPProtocol.tcp || p.ipProtocol == IPProtocol.udp) {
-            return "\(name) \(p.destinationPort) \(preposition) \(peer)"
+        var text = "\(name) \(p.src)"
+        if p.hasPorts { text += ":\(p.sourcePort)" }
+        text += " > \(p.dst)"
+        if p.hasPorts { text += ":\(p.destinationPort)" }
+        if p.ipProtocol == IPProtocol.tcp {
+            let names: [(TCPFlags, String)] = [(.syn, "SYN"), (.ack, "ACK"), (.fin, "FIN"), (.rst, "RST"), (.psh, "PSH")]
+            text += " [" + names.filter { p.tcpFlags.contains($0.0) }.map(\.1).joined(separator: ",") + "]"
         }
-        if p.hasICMP { return "\(name) type \(p.icmpType) code \(p.icmpCode) \(preposition) \(peer)" }
-        return "\(name) \(preposition) \(peer)"
+        if p.hasICMP { text += " type \(p.icmpType) code \(p.icmpCode)" + (p.hasICMPIdentifier ? " id \(p.icmpIdentifier)" : "") }
+        switch p.fragment {
+        case .first: text += " (first fragment, id \(p.fragmentID))"
+        case .later: text += " (later fragment, id \(p.fragmentID))"
+        case .whole: break
+        }
+        return text
+    }
+
+    static func seconds(_ d: Duration) -> String {
+        let ns = d.nanoseconds
+        return "\(ns / 1_000_000_000).\(String(String(ns % 1_000_000_000 + 1_000_000_000).dropFirst()).prefix(3)) s"
     }
 }
