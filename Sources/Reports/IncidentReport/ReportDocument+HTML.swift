@@ -1,12 +1,35 @@
 import Firewall
 import Packets
 
-/// The incident report as one self-contained HTML file: inline CSS and SVG, no script, nothing
-/// fetched (no URL at all), light colours, verdict colours as in the timeline. Stable ids and
-/// classes for DOM checks: `#answer`, `svg#timeline` with `.edit-marker`s, `table#still-flowing`
-/// (one `tr.flow` per flow and period, `data-flow`), `#cut-flows`, `#blocked-flows`, `#exhaustion`,
-/// `#verdict-counts`, `#assumptions`.
-extension IncidentReport {
+/// A report as one self-contained HTML file: inline CSS and SVG, no script, nothing fetched (no URL
+/// at all), light colours, verdict colours as in the timeline. Stable ids and classes for DOM
+/// checks: `#answer`, `svg#timeline` with `.edit-marker`s, `table#still-flowing` (one `tr.flow` per
+/// flow and period, `data-flow`), `#cut-flows`, `#blocked-flows`, `#exhaustion`, `#verdict-counts`,
+/// `#assumptions`; in a part, each with the part's namespace (`#c2-answer`).
+extension ReportDocument {
+    func html() -> String {
+        var out = ReportDocument.htmlPageStart(title: title, css: parts.isEmpty ? ReportStyle.single : ReportStyle.combined) + """
+            <header>
+            <p class="kicker">sgreplay incident report</p>
+            <h1>\(Escape.html(heading))</h1>
+            <p class="subtitle">\(html(subtitle))</p>
+            </header>
+
+            """
+        for section in sections {
+            out += htmlSection(section, heading: "h2") + "\n"
+        }
+        for part in parts {
+            let document = part.document
+            out += "<section class=\"capture\" id=\"\(part.id)\">\n<h2>\(Escape.html(document.heading))</h2>\n"
+            out += "<p class=\"subtitle\">\(document.html(document.subtitle))</p>\n"
+            for section in document.sections { out += document.htmlSection(section, heading: "h3") }
+            out += "</section>\n\n"
+        }
+        out += "</main>\n</body>\n</html>\n"
+        return out
+    }
+
     /// The page up to `<main>`: one self-contained document, its style inline.
     static func htmlPageStart(title: String, css: String) -> String {
         """
@@ -27,26 +50,11 @@ extension IncidentReport {
         """
     }
 
-    public func html() -> String {
-        var out = IncidentReport.htmlPageStart(title: title, css: IncidentReport.css) + """
-            <header>
-            <p class="kicker">sgreplay incident report</p>
-            <h1>\(Escape.html(summary.captureName))</h1>
-            <p class="subtitle">\(html(subtitle))</p>
-            </header>
-
-            """
-        for section in sections {
-            out += "<section id=\"\(section.id)\">\n<h2>\(Escape.html(section.title))</h2>\n"
-            for block in section.blocks { out += html(block) }
-            out += "</section>\n\n"
-        }
-        out += "</main>\n</body>\n</html>\n"
-        return out
+    private func htmlSection(_ section: Section, heading: String) -> String {
+        var out = "<section id=\"\(section.id)\">\n<\(heading)>\(Escape.html(section.title))</\(heading)>\n"
+        for block in section.blocks { out += html(block) }
+        return out + "</section>\n"
     }
-
-    /// The date the report leaves out of times on the capture's first day (given in the subtitle).
-    var reportDate: String? { summary.firstTime.map { String($0.rfc3339.prefix(10)) } }
 
     func html(_ inlines: [Inline]) -> String {
         var out = ""
@@ -60,7 +68,7 @@ extension IncidentReport {
             case .time(let t, let dated):
                 let full = IncidentReport.timeText(t)
                 let parts = full.split(separator: "T")
-                let shown = !dated && parts.count == 2 && String(parts[0]) == reportDate
+                let shown = !dated && parts.count == 2 && String(parts[0]) == date
                     ? String(parts[1].dropLast()) : full.replacingAll("T", with: " ").replacingAll("Z", with: "")
                 out += "<time datetime=\"\(Escape.html(full))\" title=\"\(Escape.html(full))\">\(Escape.html(shown))</time>"
             case .verdict(let v):
@@ -108,76 +116,8 @@ extension IncidentReport {
                 out += "</tr>\n"
             }
             return out + "</tbody>\n</table></div>\n"
-        case .timeline:
-            return timelineHTML()
+        case .timeline(let chart):
+            return chart.html()
         }
     }
-
-    static let css = """
-        :root {
-          color-scheme: light;
-          --ink: #1d2430; --muted: #5d6878; --line: #dde2e8; --panel: #f5f7f9;
-          --rule: #2f9e55; --tracking: #eea20c; --dropped: #d9433b; --lost: #8b5cc6; --skipped: #b3b9c1;
-          --occupancy: #1f5fa8; --edit: #1d2430;
-        }
-        * { box-sizing: border-box; }
-        body { margin: 0; background: #fff; color: var(--ink);
-          font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
-        main { max-width: 1200px; margin: 0 auto; padding: 28px 32px 56px; }
-        .kicker { margin: 0; color: var(--muted); font-size: 13px; letter-spacing: .06em; text-transform: uppercase; }
-        h1 { font-size: 26px; line-height: 1.25; margin: 2px 0 6px; overflow-wrap: anywhere; }
-        .subtitle { margin: 0 0 8px; color: var(--muted); }
-        h2 { font-size: 19px; margin: 34px 0 10px; padding-bottom: 5px; border-bottom: 1px solid var(--line); }
-        p { margin: 8px 0; }
-        code { font: 13px/1.4 ui-monospace, "SFMono-Regular", "DejaVu Sans Mono", Menlo, Consolas, monospace;
-          background: var(--panel); border: 1px solid var(--line); border-radius: 4px; padding: 0 4px; overflow-wrap: anywhere; }
-        #answer { background: #fffaf0; border: 1px solid #f1dcae; border-left: 5px solid var(--tracking);
-          border-radius: 8px; padding: 4px 22px 10px; margin-top: 20px; }
-        #answer h2 { border: 0; margin: 12px 0 4px; }
-        #answer > ul { padding-left: 20px; margin: 6px 0; }
-        #answer > ul > li { margin: 10px 0; }
-        #answer ul ul { padding-left: 20px; margin: 4px 0; }
-        #answer ul ul li { margin: 2px 0; }
-        .scroll { overflow-x: auto; }
-        table { border-collapse: collapse; width: 100%; font-size: 13.5px; margin: 10px 0; }
-        th, td { text-align: left; vertical-align: top; padding: 6px 9px; border-bottom: 1px solid var(--line); }
-        th { background: var(--panel); font-weight: 600; white-space: nowrap; }
-        tbody tr:nth-child(even) td { background: #fbfcfd; }
-        .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-        td time { white-space: nowrap; }
-        #still-flowing td:first-child, #cut-flows td:first-child, #blocked-flows td:first-child { color: var(--muted); min-width: 10em; }
-        code.flow, td code { white-space: nowrap; }
-        #verdict-counts, #exhaustion { width: auto; min-width: 420px; }
-        .empty { color: var(--muted); font-style: italic; }
-        dl { display: grid; grid-template-columns: max-content 1fr; gap: 4px 18px; margin: 10px 0; }
-        dt { color: var(--muted); }
-        dd { margin: 0; overflow-wrap: anywhere; }
-        .verdict { display: inline-block; border-radius: 10px; padding: 0 8px; font-size: 13px; white-space: nowrap;
-          border: 1px solid transparent; }
-        .verdict::before { content: ""; display: inline-block; width: 9px; height: 9px; border-radius: 50%;
-          margin-right: 6px; vertical-align: 0; background: currentColor; }
-        .v-allowed-by-rule { background: #e6f5eb; color: #1f7a3f; }
-        .v-allowed-by-tracking { background: #fff3d6; color: #9a6300; }
-        .v-dropped { background: #fce8e6; color: #b3261e; }
-        .v-lost-conntrack-exhausted { background: #f1eafb; color: #6a3fb0; }
-        .v-skipped { background: #eef0f3; color: #5d6878; }
-        figure { margin: 10px 0 0; }
-        svg#timeline { display: block; width: 100%; height: auto; background: #fff; }
-        svg#timeline text { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans", Arial, sans-serif; }
-        svg#timeline .axis text { font-size: 11px; fill: var(--muted); }
-        svg#timeline .grid line { stroke: #eceff3; }
-        svg#timeline .edit-marker line { stroke: var(--edit); stroke-width: 1.6; }
-        svg#timeline .edit-marker text { font-size: 12px; font-weight: 600; fill: var(--edit); }
-        svg#timeline .hit { fill: transparent; }
-        svg#timeline .hit:hover { fill: rgba(29, 36, 48, .06); }
-        .legend { display: flex; flex-wrap: wrap; gap: 6px 18px; list-style: none; padding: 0; margin: 8px 0 0;
-          font-size: 13px; color: var(--muted); }
-        .legend li { display: flex; align-items: center; gap: 6px; }
-        .sw { display: inline-block; width: 12px; height: 12px; border-radius: 2px; }
-        .sw-line { display: inline-block; width: 20px; height: 0; border-top: 2px solid var(--occupancy); }
-        .sw-dash { display: inline-block; width: 20px; height: 0; border-top: 2px dashed #7b3fc4; }
-        .sw-edit { display: inline-block; width: 2px; height: 14px; background: var(--edit); }
-        figcaption { font-size: 13px; color: var(--muted); margin-top: 6px; }
-
-        """
 }
