@@ -46,29 +46,25 @@ extension CombinedReport {
             var children: [[Inline]] = []
             let n = edit.trackingFlows.count + edit.moreTrackingFlows
             if n == 0 {
-                children.append([.text("No flow kept flowing only because of connection tracking.")])
+                children.append(IncidentReport.noTrackedFlow)
             } else {
-                children.append(
-                    [.strong("\(count(n, "flow")) kept flowing only because of connection tracking"),
-                     .text(": \(count(edit.trackingFlows.reduce(0) { $0 + $1.packets }, "packet")), "
-                        + "\(edit.trackingFlows.reduce(0) { $0 + $1.bytes }) bytes after the edit, over all captures — ")]
-                        + flowNames(edit.trackingFlows))
+                children.append(IncidentReport.trackedItem(
+                    flows: n, packets: edit.trackingFlows.reduce(0) { $0 + $1.packets }, bytes: edit.trackingFlows.reduce(0) { $0 + $1.bytes },
+                    scope: ", over all captures", names: edit.trackingFlows.map(\.flow)))
             }
             for (t, r) in edit.remedies {
                 let names = combined.timelines[t].captures.map { combined.captures[$0].summary.captureName }
-                children.append([
-                    .strong("Would it have stopped them?"),
-                    .text(" To " + r.proposal + (combined.timelines.count > 1 ? " on \(interfaceName(t))" : "") + ": " + r.outcome
-                        + " (checked by replaying \(names.joined(separator: ", ")) with it)."),
-                ])
+                children.append(IncidentReport.remedyItem(
+                    r, on: combined.timelines.count > 1 ? " on \(interfaceName(t))" : "",
+                    checked: "checked by replaying \(names.joined(separator: ", ")) with it"))
             }
             if edit.cutFlows > 0 {
-                children.append([.strong("\(count(edit.cutFlows, "flow")) cut"), .text(": \(count(edit.cutPackets, "packet")) dropped that the policy before the edit let through.")])
+                children.append(IncidentReport.cutItem(flows: edit.cutFlows, packets: edit.cutPackets))
             }
             if edit.blockedFlows > 0 {
-                children.append([.strong("\(count(edit.blockedFlows, "new connection")) blocked"), .text(": \(count(edit.blockedPackets, "packet")) dropped.")])
+                children.append(IncidentReport.blockedItem(connections: edit.blockedFlows, packets: edit.blockedPackets))
             }
-            for warning in edit.warnings { children.append([.strong("Warning:"), .text(" " + warning)]) }
+            children += edit.warnings.map(IncidentReport.warningItem)
             items.append(ListItem(inlines: head, children: children))
         }
         if edits.isEmpty {
@@ -128,21 +124,15 @@ extension CombinedReport {
                     (k > 0 ? [Inline.lineBreak] : [])
                         + [.code(s.capture), .text(s.first == s.last ? " frame \(s.first)" : " frames \(s.first)–\(s.last)")]
                 }
-                rows.append(Table.Row(
-                    cells: [[.text(when)], [.flow(f.flow)], [.text(String(f.packets))], [.text(String(f.bytes))], spans,
-                            IncidentReport.withTimes(f.entry),
-                            f.state.isEmpty ? [.text("related")] : [.text(f.state), .lineBreak, .text("expires if idle at "), .time(f.expires)]],
+                rows.append(IncidentReport.stillFlowingRow(
+                    when: when, flow: f.flow, packets: f.packets, bytes: f.bytes, place: spans, entry: f.entry,
+                    state: f.state.isEmpty ? [.text("related")] : [.text(f.state), .lineBreak, .text("expires if idle at "), .time(f.expires)],
                     data: [("flow", f.flow)]))
             }
         }
         add("before any edit", combined.trackingBeforeEdits.flows)
         for edit in combined.edits { add("after " + edit.description, edit.trackingFlows) }
-        return Table(
-            id: "still-flowing",
-            columns: [.init(title: "when"), .init(title: "flow"), .init(title: "packets", alignment: .right),
-                      .init(title: "bytes", alignment: .right), .init(title: "captures and frames"),
-                      .init(title: "tracking entry"), .init(title: "state")],
-            rows: rows, empty: "None: no packet was let through by a tracking entry alone.", rowClass: "flow")
+        return IncidentReport.stillFlowingTable(id: "still-flowing", place: "captures and frames", rows: rows)
     }
 
     func flowNames(_ flows: [CombinedSummary.MergedFlow]) -> [Inline] { IncidentReport.flowNames(flows.map(\.flow)) }

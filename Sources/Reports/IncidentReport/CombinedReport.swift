@@ -7,7 +7,7 @@ import Packets
 /// own report document (`IncidentReport`), built with its ids in the namespace `c<N>-`
 /// (`#c2-still-flowing`) so that ids stay unique, and shown with its headings one level down. The
 /// style sheet matches the ids of every namespace.
-public struct CombinedReport: Sendable {
+public struct CombinedReport: Sendable, DocumentBuilder {
     public var combined: CombinedSummary
     /// The command that produced the run, as words.
     public var command: [String]
@@ -18,12 +18,6 @@ public struct CombinedReport: Sendable {
     }
 
     public func render(_ format: IncidentReport.Format) -> String { document.render(format) }
-
-    typealias Inline = ReportDocument.Inline
-    typealias Block = ReportDocument.Block
-    typealias Section = ReportDocument.Section
-    typealias Table = ReportDocument.Table
-    typealias ListItem = ReportDocument.ListItem
 
     /// The totals' document, with each capture's own document as a part.
     var document: ReportDocument {

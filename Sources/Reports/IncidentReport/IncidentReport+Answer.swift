@@ -81,18 +81,16 @@ extension IncidentReport {
         if period.verdicts.reduce(0, +) == 0 {
             children.append([.text(p < summary.edits.count
                 ? "No frame before the next edit." : "No frame after it: the capture ends first.")])
-            for warning in g.edits.flatMap(\.warnings) { children.append([.strong("Warning:"), .text(" " + warning)]) }
+            children += g.edits.flatMap(\.warnings).map(IncidentReport.warningItem)
             return ListItem(inlines: head, children: children)
         }
         let tracked = summary.trackingFlows(p)
         if tracked.isEmpty {
-            children.append([.text("No flow kept flowing only because of connection tracking.")])
+            children.append(IncidentReport.noTrackedFlow)
         } else {
-            let n = tracked.count + period.moreTrackingFlows
-            children.append(
-                [.strong("\(count(n, "flow")) kept flowing only because of connection tracking"),
-                 .text(": \(count(tracked.reduce(0) { $0 + $1.packets }, "packet")), \(tracked.reduce(0) { $0 + $1.bytes }) bytes after the edit — ")]
-                    + flowNames(tracked))
+            children.append(IncidentReport.trackedItem(
+                flows: tracked.count + period.moreTrackingFlows, packets: tracked.reduce(0) { $0 + $1.packets },
+                bytes: tracked.reduce(0) { $0 + $1.bytes }, names: tracked.map(\.flow)))
             let entries = tracked.filter { !$0.state.isEmpty }
             if let latest = entries.max(by: { $0.expires < $1.expires }) {
                 children.append(entries.count == 1
@@ -105,20 +103,16 @@ extension IncidentReport {
         }
         // Remedies, each checked by replaying the capture with it added at the edit's instant.
         for r in summary.remedies where r.afterEdit + 1 == p {
-            children.append([.strong("Would it have stopped them?"), .text(" To " + r.proposal + ": " + r.outcome + " (checked by replay).")])
+            children.append(IncidentReport.remedyItem(r, checked: "checked by replay"))
         }
         let cut = summary.cutFlows(p)
         if !cut.isEmpty {
-            children.append(
-                [.strong("\(count(cut.count, "flow")) cut"),
-                 .text(": \(count(cut.reduce(0) { $0 + $1.packets }, "packet")) dropped that the policy before the edit let through — ")]
-                    + flowNames(cut))
+            children.append(IncidentReport.cutItem(flows: cut.count, packets: cut.reduce(0) { $0 + $1.packets }, names: cut.map(\.flow)))
         }
         let blocked = summary.blockedFlows(p)
         if !blocked.isEmpty {
-            children.append(
-                [.strong("\(count(blocked.count, "new connection")) blocked"),
-                 .text(": \(count(blocked.reduce(0) { $0 + $1.packets }, "packet")) dropped — ")] + flowNames(blocked))
+            children.append(IncidentReport.blockedItem(
+                connections: blocked.count, packets: blocked.reduce(0) { $0 + $1.packets }, names: blocked.map(\.flow)))
         }
         if cut.isEmpty && blocked.isEmpty {
             children.append([.text("No flow cut, no new connection blocked.")])
@@ -138,7 +132,7 @@ extension IncidentReport {
                 "\(count(period.timingAmbiguous, "frame")) within the timing uncertainty after the edit (AWS applies edits after a short delay): "
                     + "their verdicts could go either way.")])
         }
-        for warning in g.edits.flatMap(\.warnings) { children.append([.strong("Warning:"), .text(" " + warning)]) }
+        children += g.edits.flatMap(\.warnings).map(IncidentReport.warningItem)
         return ListItem(inlines: head, children: children)
     }
 

@@ -7,26 +7,16 @@ extension IncidentReport {
         var rows: [Table.Row] = []
         for p in periodsShown {
             for f in summary.trackingFlows(p) {
-                rows.append(Table.Row(
-                    cells: [
-                        [.text(periodName(p))], [.flow(f.flow)], [.text(String(f.packets))], [.text(String(f.bytes))],
-                        frameRange(f), IncidentReport.withTimes(f.entry),
-                        f.state.isEmpty
-                            ? [.text("related: lives with the flow it relates to")]
-                            : [.text(f.state), .lineBreak, .text("expires if idle at "), .time(f.expires),
-                               .text(" (\(IncidentReport.duration(f.expires - f.lastTime)) after the last packet)")],
-                    ],
+                rows.append(IncidentReport.stillFlowingRow(
+                    when: periodName(p), flow: f.flow, packets: f.packets, bytes: f.bytes, place: frameRange(f), entry: f.entry,
+                    state: f.state.isEmpty
+                        ? [.text("related: lives with the flow it relates to")]
+                        : [.text(f.state), .lineBreak, .text("expires if idle at "), .time(f.expires),
+                           .text(" (\(IncidentReport.duration(f.expires - f.lastTime)) after the last packet)")],
                     data: [("flow", f.flow), ("period", String(p))]))
             }
         }
-        return Table(
-            id: id("still-flowing"),
-            columns: [
-                .init(title: "when"), .init(title: "flow"), .init(title: "packets", alignment: .right),
-                .init(title: "bytes", alignment: .right), .init(title: "frames and times"), .init(title: "tracking entry"),
-                .init(title: "state"),
-            ],
-            rows: rows, empty: "None: no packet was let through by a tracking entry alone.", rowClass: "flow")
+        return IncidentReport.stillFlowingTable(id: id("still-flowing"), place: "frames and times", rows: rows)
     }
 
     func cutTable(id: String, blocked: Bool) -> Table {

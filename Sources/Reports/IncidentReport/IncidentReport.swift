@@ -10,7 +10,7 @@ import Packets
 ///
 ///     let report = IncidentReport(summary: summary, command: ["sgreplay", "analyze", "capture.pcap"])
 ///     let html = report.render(.html)
-public struct IncidentReport: Sendable {
+public struct IncidentReport: Sendable, DocumentBuilder {
     public var summary: Summary
     /// The command that produced the run, as words (shown quoted for a shell).
     public var command: [String]
@@ -22,12 +22,6 @@ public struct IncidentReport: Sendable {
         self.summary = summary
         self.command = command
     }
-
-    typealias Inline = ReportDocument.Inline
-    typealias ListItem = ReportDocument.ListItem
-    typealias Table = ReportDocument.Table
-    typealias Block = ReportDocument.Block
-    typealias Section = ReportDocument.Section
 
     public enum Format: String, Sendable, CaseIterable {
         case markdown, html

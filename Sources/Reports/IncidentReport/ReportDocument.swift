@@ -96,3 +96,14 @@ struct ReportDocument: Sendable {
         }
     }
 }
+
+/// What builds a document's content (`IncidentReport`, `CombinedReport`): its parts by short names.
+protocol DocumentBuilder {}
+
+extension DocumentBuilder {
+    typealias Inline = ReportDocument.Inline
+    typealias ListItem = ReportDocument.ListItem
+    typealias Table = ReportDocument.Table
+    typealias Block = ReportDocument.Block
+    typealias Section = ReportDocument.Section
+}
