@@ -23,7 +23,7 @@ public struct CombinedReport: Sendable, DocumentBuilder {
     var document: ReportDocument {
         ReportDocument(
             title: title, heading: title, subtitle: subtitle, sections: sections,
-            date: combined.firstTime.map { String($0.rfc3339.prefix(10)) }, parts: combined.captures.indices.map(part))
+            date: ReportDocument.day(combined.firstTime), parts: combined.captures.indices.map(part))
     }
 
     /// The `i`th capture's report, as it would be alone, but for its ids and its heading.

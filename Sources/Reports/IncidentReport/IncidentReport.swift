@@ -3,8 +3,8 @@ import Packets
 
 /// The incident report (`analyze --report FILE.md|FILE.html`): a run's `Summary` as a document to
 /// attach to an incident ticket, the answer first. The content is built once, as a `ReportDocument`
-/// of sections of paragraphs, lists and tables (`+Sections`, `+Answer`, `+FlowTables`, `+Figures`);
-/// its `+Markdown` and `+HTML` only render it (and the HTML adds the SVG `TimelineChart`).
+/// of sections of paragraphs, lists and tables (`+Sections`, `+Answer`, `+EditItems`, `+FlowTables`, `+Figures`);
+/// `ReportDocument+Markdown` and `+HTML` only render it (the HTML adds the SVG `TimelineChart`).
 /// Everything taken from the inputs is escaped by the renderers through `Escape`. The output
 /// depends only on the summary and the command line, so golden files are stable.
 ///
@@ -62,13 +62,14 @@ public struct IncidentReport: Sendable, DocumentBuilder {
     func id(_ name: String) -> String { ids + name }
 
     /// The date the report leaves out of times on the capture's first day (given in the subtitle).
-    var reportDate: String? { summary.firstTime.map { String($0.rfc3339.prefix(10)) } }
+    var reportDate: String? { ReportDocument.day(summary.firstTime) }
 
     /// The chart of the timeline section.
     var chart: TimelineChart {
         TimelineChart(timeSeries: summary.timeSeries, allowance: summary.conntrack.allowance, groups: groups, date: reportDate, ids: ids)
     }
 
+    /// The chart alone, as the HTML draws it.
     func timelineSVG() -> String { chart.svg() }
 
     /// The command line to show: the program's name without its directory, the `--report` option

@@ -21,6 +21,9 @@ struct ReportDocument: Sendable {
     /// Documents shown after the sections, each in a section of its own (`id`) with its own date.
     var parts: [Part] = []
 
+    /// The day of an instant, as `date` gives it (`2026-11-21`).
+    static func day(_ t: Timestamp?) -> String? { t.map { String($0.rfc3339.prefix(10)) } }
+
     func render(_ format: IncidentReport.Format) -> String {
         switch format {
         case .markdown: markdown()

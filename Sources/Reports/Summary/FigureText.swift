@@ -1,16 +1,6 @@
 import Firewall
 import Packets
 
-/// Skipped frames of one reason, as the verdict table lists them under `skipped`.
-struct SkippedReason: Sendable {
-    var key: String
-    var count: Int
-    /// The first example (decode anomalies only).
-    var example: String?
-    /// Words after the key in the text and the report (" (pcapng custom blocks)").
-    var note = ""
-}
-
 /// What a capture's `Summary` and the totals of a `CombinedSummary` write alike: the verdict table
 /// with the skipped frames under it, a period's counts, remedies, edits and flow lists. One piece
 /// of code for both, so that the two renderings cannot drift apart.
@@ -89,26 +79,4 @@ enum FigureText {
     }
 
     static func time(_ t: Timestamp?) -> JSON { t.map { .string($0.rfc3339) } ?? .null }
-}
-
-/// A flow's figures that add up from one capture to the next of a timeline.
-protocol AccumulatedFlow {
-    var packets: Int { get set }
-    var bytes: Int { get set }
-    var lastTime: Timestamp { get set }
-    var state: String { get set }
-    var expires: Timestamp { get set }
-}
-
-extension AccumulatedFlow {
-    /// Adds the figures of the flow's part in a later capture (a related flow has no state of its own).
-    mutating func add(later f: Summary.FlowFigures) {
-        packets += f.packets
-        bytes += f.bytes
-        lastTime = f.lastTime
-        if !f.state.isEmpty {
-            state = f.state
-            expires = f.expires
-        }
-    }
 }
