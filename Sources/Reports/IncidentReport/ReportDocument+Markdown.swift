@@ -1,14 +1,24 @@
-/// The incident report as Markdown (GitHub-flavoured tables), for tickets and chat.
-extension IncidentReport {
-    public func markdown() -> String {
-        var out = "# " + Escape.markdown(title) + "\n\n"
-        out += IncidentReport.markdown(subtitle) + "\n"
-        for section in sections {
-            if section.blocks.count == 1, case .timeline = section.blocks[0] { continue }
-            out += "\n## " + Escape.markdown(section.title) + "\n"
-            for block in section.blocks {
-                out += "\n" + IncidentReport.markdown(block)
-            }
+import Firewall
+
+/// A report as Markdown (GitHub-flavoured tables), for tickets and chat. The timeline chart has no
+/// Markdown form: its section is left out.
+extension ReportDocument {
+    func markdown() -> String {
+        var out = "# " + Escape.markdown(title) + "\n\n" + ReportDocument.markdown(subtitle) + "\n"
+        out += markdownSections(level: "##")
+        for part in parts {
+            let document = part.document
+            out += "\n## " + Escape.markdown(document.heading) + "\n\n" + ReportDocument.markdown(document.subtitle) + "\n"
+            out += document.markdownSections(level: "###")
+        }
+        return out
+    }
+
+    private func markdownSections(level: String) -> String {
+        var out = ""
+        for section in sections where !section.isChartOnly {
+            out += "\n" + level + " " + Escape.markdown(section.title) + "\n"
+            for block in section.blocks { out += "\n" + ReportDocument.markdown(block) }
         }
         return out
     }
@@ -20,7 +30,7 @@ extension IncidentReport {
             case .text(let s): out += Escape.markdown(s)
             case .strong(let s): out += s.isEmpty ? "" : "**" + Escape.markdown(s) + "**"
             case .code(let s): out += Escape.code(s, inTable: inTable)
-            case .time(let t, _): out += Escape.markdown(timeText(t))
+            case .time(let t, _): out += Escape.markdown(IncidentReport.timeText(t))
             case .flow(let s): out += Escape.code(s, inTable: inTable)
             case .lineBreak: out += inTable ? ", " : " "
             case .verdict(let v): out += Escape.markdown(v.label)

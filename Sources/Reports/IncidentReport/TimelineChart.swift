@@ -6,7 +6,16 @@ import Packets
 /// the tracking table's peak occupancy per bucket as a line on its own axis, with the allowance as a
 /// dashed line when one is set. Times on the axis are UTC. Coordinates are written with one decimal
 /// from integer arithmetic, so the output is the same on every machine.
-extension IncidentReport {
+struct TimelineChart: Sendable {
+    var timeSeries: Summary.TimeSeries
+    /// The tracking allowance, when one is set (drawn as a dashed line).
+    var allowance: Int?
+    var groups: [IncidentReport.EditGroup]
+    /// The day the caption names (times on the axis leave it out).
+    var date: String?
+    /// The namespace of the chart's element ids (`c2-` → `c2-timeline`, `c2-edit-marker-1`).
+    var ids = ""
+
     /// Verdict colours, in `Verdict` order (the CSS uses the same).
     static let verdictColours = ["#2f9e55", "#eea20c", "#d9433b", "#8b5cc6", "#b3b9c1"]
     static let occupancyColour = "#1f5fa8"
@@ -14,20 +23,20 @@ extension IncidentReport {
     static let allowanceColour = "#7b3fc4"
     static let editColour = "#1d2430"
 
-    func timelineHTML() -> String {
-        var out = "<figure>\n" + timelineSVG() + "\n<ul class=\"legend\">\n"
+    func html() -> String {
+        var out = "<figure>\n" + svg() + "\n<ul class=\"legend\">\n"
         for v in Verdict.allCases {
-            out += "<li><span class=\"sw\" style=\"background:\(IncidentReport.verdictColours[Int(v.rawValue)])\"></span>\(v.label)</li>\n"
+            out += "<li><span class=\"sw\" style=\"background:\(TimelineChart.verdictColours[Int(v.rawValue)])\"></span>\(v.label)</li>\n"
         }
         if showsOccupancy {
             out += "<li><span class=\"sw-line\"></span>tracking entries (peak per bar)</li>\n"
         }
-        if let allowance = summary.conntrack.allowance {
+        if let allowance {
             out += "<li><span class=\"sw-dash\"></span>allowance (\(allowance) entries)</li>\n"
         }
         if !groups.isEmpty { out += "<li><span class=\"sw-edit\"></span>timeline edit</li>\n" }
         out += "</ul>\n<figcaption>"
-        let ts = summary.timeSeries
+        let ts = timeSeries
         out += ts.buckets.isEmpty
             ? "No frame with a time: nothing to chart."
             : "Each bar counts the frames of \(IncidentReport.duration(Packets.Duration(nanoseconds: ts.width))) by verdict"
@@ -35,14 +44,14 @@ extension IncidentReport {
                 + ". Hover a bar for its counts."
                 + (showsOccupancy && occupancyHasGaps
                     ? " The tracking table is read when frames pass: the line is dotted across longer gaps without frames." : "")
-                + " Times are UTC" + (reportDate.map { ", on \($0) unless a date is given" } ?? "") + "."
+                + " Times are UTC" + (date.map { ", on \($0) unless a date is given" } ?? "") + "."
         return out + "</figcaption>\n</figure>\n"
     }
 
     /// Whether the occupancy line crosses a gap of more than two buckets without frames (drawn dotted).
     var occupancyHasGaps: Bool {
         var last: Int?
-        for (i, bucket) in summary.timeSeries.buckets.enumerated() where bucket[0..<5].reduce(0, +) > 0 {
+        for (i, bucket) in timeSeries.buckets.enumerated() where bucket[0..<5].reduce(0, +) > 0 {
             if let l = last, i - l > 3 { return true }
             last = i
         }
@@ -50,14 +59,14 @@ extension IncidentReport {
     }
 
     var showsOccupancy: Bool {
-        summary.conntrack.allowance != nil || summary.timeSeries.buckets.contains { $0[5] > 0 }
+        allowance != nil || timeSeries.buckets.contains { $0[5] > 0 }
     }
 
-    func timelineSVG() -> String {
-        let ts = summary.timeSeries
+    func svg() -> String {
+        let ts = timeSeries
         let width = 1100.0
         guard let start = ts.start, !ts.buckets.isEmpty else {
-            return "<svg id=\"timeline\" viewBox=\"0 0 1100 60\" role=\"img\" aria-label=\"timeline (no frames)\">"
+            return "<svg id=\"\(ids)timeline\" viewBox=\"0 0 1100 60\" role=\"img\" aria-label=\"timeline (no frames)\">"
                 + "<text x=\"20\" y=\"34\" font-size=\"14\" fill=\"#5d6878\">No frames to chart.</text></svg>"
         }
         let n = ts.buckets.count
@@ -68,7 +77,7 @@ extension IncidentReport {
         func x(_ t: Int64) -> Double { left + Double(t - start) / Double(end - start) * plotWidth }
 
         // Edit labels first: they decide the top margin (one row per overlapping label).
-        struct Label { var group: EditGroup; var x: Double; var text: String; var anchorEnd: Bool; var row: Int }
+        struct Label { var group: IncidentReport.EditGroup; var x: Double; var text: String; var anchorEnd: Bool; var row: Int }
         var labels: [Label] = []
         var rows: [[(Double, Double)]] = []
         for g in groups {
@@ -79,7 +88,7 @@ extension IncidentReport {
             let lx = x(t)
             var text = g.label
             if text.count > 56 { text = String(text.prefix(55)) + "…" }
-            text += " · " + IncidentReport.clock(g.time, step: 1_000_000_000) + suffix
+            text += " · " + TimelineChart.clock(g.time, step: 1_000_000_000) + suffix
             let textWidth = Double(text.count) * 6.9 + 10
             let anchorEnd = lx + 6 + textWidth > width - 4
             let range = anchorEnd ? (lx - 6 - textWidth, lx) : (lx, lx + 6 + textWidth)
@@ -87,8 +96,8 @@ extension IncidentReport {
             // without a visible label (its tooltip and the answer above still name it).
             var row = 0
             while row < rows.count, rows[row].contains(where: { range.0 < $0.1 + 8 && $0.0 < range.1 + 8 }) { row += 1 }
-            if row >= IncidentReport.labelRows {
-                labels.append(Label(group: g, x: lx, text: "", anchorEnd: anchorEnd, row: IncidentReport.labelRows - 1))
+            if row >= TimelineChart.labelRows {
+                labels.append(Label(group: g, x: lx, text: "", anchorEnd: anchorEnd, row: TimelineChart.labelRows - 1))
                 continue
             }
             if row == rows.count { rows.append([]) }
@@ -100,15 +109,15 @@ extension IncidentReport {
         let bottom = top + plotHeight
         let height = bottom + 58
 
-        var svg = "<svg id=\"timeline\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" "
+        var svg = "<svg id=\"\(ids)timeline\" viewBox=\"0 0 \(f(width)) \(f(height))\" role=\"img\" "
             + "aria-label=\"Frames per time bucket by verdict, timeline edits and tracking-table occupancy\">\n"
 
         // Frames axis (left) and grid.
         let totals = ts.buckets.map { $0[0..<5].reduce(0, +) }
-        let yStep = IncidentReport.niceStep(Double(totals.max() ?? 1) / 4)
+        let yStep = TimelineChart.niceStep(Double(totals.max() ?? 1) / 4)
         let yMax = max(yStep, (Double(totals.max() ?? 1) / yStep).rounded(.up) * yStep)
         func y(_ v: Double) -> Double { bottom - v / yMax * plotHeight }
-        svg += "<g class=\"grid axis\" id=\"frames-axis\">\n"
+        svg += "<g class=\"grid axis\" id=\"\(ids)frames-axis\">\n"
         var v = 0.0
         while v <= yMax + 0.001 {
             svg += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(y(v)))\" y2=\"\(f(y(v)))\"/>"
@@ -134,7 +143,7 @@ extension IncidentReport {
         }
         svg += "<g class=\"bars\">\n"
         for v in Verdict.allCases where !paths[Int(v.rawValue)].isEmpty {
-            svg += "<path class=\"bar v-\(v.label)\" fill=\"\(IncidentReport.verdictColours[Int(v.rawValue)])\" d=\"\(paths[Int(v.rawValue)])\"/>\n"
+            svg += "<path class=\"bar v-\(v.label)\" fill=\"\(TimelineChart.verdictColours[Int(v.rawValue)])\" d=\"\(paths[Int(v.rawValue)])\"/>\n"
         }
         svg += "</g>\n"
 
@@ -142,19 +151,19 @@ extension IncidentReport {
         // frames has no reading: across one or two the line holds its value, across a longer gap
         // (where entries may have expired unseen) it is dotted. The allowance is dashed.
         if occupancy {
-            let peak = Double(max(ts.buckets.map { $0[5] }.max() ?? 0, summary.conntrack.allowance ?? 0))
-            let oStep = max(1, IncidentReport.niceStep(peak / 4))
+            let peak = Double(max(ts.buckets.map { $0[5] }.max() ?? 0, allowance ?? 0))
+            let oStep = max(1, TimelineChart.niceStep(peak / 4))
             let oMax = ((peak / oStep).rounded(.down) + 1) * oStep
             func oy(_ v: Double) -> Double { bottom - v / oMax * plotHeight }
-            svg += "<g class=\"axis\" id=\"occupancy-axis\">\n"
+            svg += "<g class=\"axis\" id=\"\(ids)occupancy-axis\">\n"
             var v = 0.0
             while v <= oMax + 0.001 {
-                svg += "<text x=\"\(f(right + 8))\" y=\"\(f(oy(v) + 4))\" style=\"fill:\(IncidentReport.occupancyColour)\">\(Int(v))</text>\n"
+                svg += "<text x=\"\(f(right + 8))\" y=\"\(f(oy(v) + 4))\" style=\"fill:\(TimelineChart.occupancyColour)\">\(Int(v))</text>\n"
                 v += oStep
             }
             let mid = top + plotHeight / 2
             svg += "<text x=\"\(f(width - 14))\" y=\"\(f(mid))\" text-anchor=\"middle\" transform=\"rotate(90 \(f(width - 14)) \(f(mid)))\" "
-                + "style=\"fill:\(IncidentReport.occupancyColour)\">tracking entries</text>\n</g>\n"
+                + "style=\"fill:\(TimelineChart.occupancyColour)\">tracking entries</text>\n</g>\n"
             var d = "", dotted = ""
             var last: (index: Int, x: Double, y: Double)?
             for (i, bucket) in ts.buckets.enumerated() where totals[i] > 0 {
@@ -173,32 +182,32 @@ extension IncidentReport {
             }
             if let l = last { d += "H\(f(left + Double(l.index + 1) * barWidth))" }
             if !dotted.isEmpty {
-                svg += "<path id=\"occupancy-gaps\" fill=\"none\" stroke=\"\(IncidentReport.occupancyColour)\" stroke-width=\"1.5\" "
+                svg += "<path id=\"\(ids)occupancy-gaps\" fill=\"none\" stroke=\"\(TimelineChart.occupancyColour)\" stroke-width=\"1.5\" "
                     + "stroke-dasharray=\"1 4\" stroke-linecap=\"round\" d=\"\(dotted)\"/>\n"
             }
-            svg += "<path id=\"occupancy\" fill=\"none\" stroke=\"\(IncidentReport.occupancyColour)\" stroke-width=\"2.5\" "
+            svg += "<path id=\"\(ids)occupancy\" fill=\"none\" stroke=\"\(TimelineChart.occupancyColour)\" stroke-width=\"2.5\" "
                 + "stroke-linejoin=\"round\" d=\"\(d)\"/>\n"
-            if let allowance = summary.conntrack.allowance {
+            if let allowance {
                 let ay = oy(Double(allowance))
-                svg += "<g id=\"allowance\"><line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(ay))\" y2=\"\(f(ay))\" "
-                    + "stroke=\"\(IncidentReport.allowanceColour)\" stroke-width=\"2\" stroke-dasharray=\"7 5\"/>"
+                svg += "<g id=\"\(ids)allowance\"><line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(ay))\" y2=\"\(f(ay))\" "
+                    + "stroke=\"\(TimelineChart.allowanceColour)\" stroke-width=\"2\" stroke-dasharray=\"7 5\"/>"
                     + "<text x=\"\(f(right - 4))\" y=\"\(f(ay - 6))\" text-anchor=\"end\" font-size=\"11\" font-weight=\"600\" "
-                    + "fill=\"\(IncidentReport.allowanceColour)\">allowance \(allowance) entries</text></g>\n"
+                    + "fill=\"\(TimelineChart.allowanceColour)\">allowance \(allowance) entries</text></g>\n"
             }
         }
 
         // Time axis (UTC).
         let span = end - start
         let day: Int64 = 86_400_000_000_000
-        let step = IncidentReport.timeSteps.first(where: { span / $0 <= 8 }) ?? (span / 8 / day + 1) * day
-        svg += "<g class=\"axis\" id=\"time-axis\">\n"
+        let step = TimelineChart.timeSteps.first(where: { span / $0 <= 8 }) ?? (span / 8 / day + 1) * day
+        svg += "<g class=\"axis\" id=\"\(ids)time-axis\">\n"
         svg += "<line x1=\"\(f(left))\" x2=\"\(f(right))\" y1=\"\(f(bottom))\" y2=\"\(f(bottom))\" stroke=\"#8a94a3\"/>\n"
         var tick = (start / step + (start % step == 0 ? 0 : 1)) * step
         while tick <= end {
             let tx = x(tick)
             svg += "<line x1=\"\(f(tx))\" x2=\"\(f(tx))\" y1=\"\(f(bottom))\" y2=\"\(f(bottom + 5))\" stroke=\"#8a94a3\"/>"
             svg += "<text x=\"\(f(tx))\" y=\"\(f(bottom + 19))\" text-anchor=\"middle\">"
-                + IncidentReport.clock(Timestamp(nanoseconds: tick), step: step) + "</text>\n"
+                + TimelineChart.clock(Timestamp(nanoseconds: tick), step: step) + "</text>\n"
             tick += step
         }
         let firstDay = String(Timestamp(nanoseconds: start).rfc3339.prefix(10))
@@ -210,8 +219,8 @@ extension IncidentReport {
         svg += "<g class=\"hits\">\n"
         for (i, bucket) in ts.buckets.enumerated() where totals[i] > 0 {
             let from = start + Int64(i) * ts.width
-            var title = IncidentReport.clock(Timestamp(nanoseconds: from), step: min(ts.width, 1_000_000_000)) + "–"
-                + IncidentReport.clock(Timestamp(nanoseconds: from + ts.width), step: min(ts.width, 1_000_000_000)) + " UTC: "
+            var title = TimelineChart.clock(Timestamp(nanoseconds: from), step: min(ts.width, 1_000_000_000)) + "–"
+                + TimelineChart.clock(Timestamp(nanoseconds: from + ts.width), step: min(ts.width, 1_000_000_000)) + " UTC: "
             title += Verdict.allCases.filter { bucket[Int($0.rawValue)] > 0 }.map { "\(bucket[Int($0.rawValue)]) \($0.label)" }
                 .joined(separator: ", ")
             if occupancy { title += "; peak \(bucket[5]) tracking entries" }
@@ -224,7 +233,7 @@ extension IncidentReport {
         for label in labels {
             let ly = 18.0 + 17.0 * Double(label.row)
             let full = label.group.edits.map(\.description).joined(separator: "\n") + "\n" + IncidentReport.timeText(label.group.time)
-            svg += "<g class=\"edit-marker\" id=\"edit-marker-\(label.group.number)\" data-edit=\"\(Escape.html(label.group.label))\">"
+            svg += "<g class=\"edit-marker\" id=\"\(ids)edit-marker-\(label.group.number)\" data-edit=\"\(Escape.html(label.group.label))\">"
             svg += "<title>\(Escape.html(full))</title>"
             svg += "<line x1=\"\(f(label.x))\" x2=\"\(f(label.x))\" y1=\"\(f(ly - 12))\" y2=\"\(f(bottom))\"/>"
             if !label.text.isEmpty {

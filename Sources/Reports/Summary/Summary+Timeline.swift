@@ -68,14 +68,8 @@ extension Summary {
                     a[key] = f
                     continue
                 }
-                known.packets += f.packets
-                known.bytes += f.bytes
+                known.add(later: f)
                 known.lastFrame = f.lastFrame
-                known.lastTime = f.lastTime
-                if !f.state.isEmpty {
-                    known.state = f.state
-                    known.expires = f.expires
-                }
                 a[key] = known
             }
         }
