@@ -1,4 +1,4 @@
-/// The five verdicts a frame can get (SEMANTICS.md §2). Exactly one per frame.
+/// The five verdicts a frame can get (docs/semantics.md §2). Exactly one per frame.
 public enum Verdict: UInt8, CaseIterable, Sendable {
     /// The rules in force at this instant, in this direction, permit it (NACL and SG).
     case allowedByRule

@@ -1,7 +1,7 @@
 /// One side's position on an engine's policy timeline: packet time, and the `PolicyState` in force
 /// then. The engine holds one, and so does every `RuleClock` made from it; all share the same
 /// `ResolvedTimeline` and states, and move by the same rule, so given the same frames they stand
-/// on the same state at every frame (SEMANTICS.md 7):
+/// on the same state at every frame (docs/semantics.md §7):
 ///
 /// - the first frame starts the clock, and relative edit times count from it;
 /// - time never goes back: a frame stamped earlier than one before it counts at the later time;

@@ -64,7 +64,7 @@ final class PolicyState: Sendable {
 }
 
 /// A timeline with every edit time made absolute against the capture's first frame
-/// (SEMANTICS.md 7): edits sorted stably by time, equal times in input order. Made once per first
+/// (docs/semantics.md §7): edits sorted stably by time, equal times in input order. Made once per first
 /// frame, shared by the engine and its rule clocks.
 final class ResolvedTimeline: Sendable {
     let firstFrame: Int64

@@ -127,7 +127,7 @@ extension Engine {
         return (decision.number == nil ? .naclDefaultDeny : .naclDeny, Int32(decision.number ?? -1))
     }
 
-    /// SEMANTICS.md 5.1: TCP/UDP flows are untracked when, in either orientation, the request
+    /// docs/semantics.md §5.1: TCP/UDP flows are untracked when, in either orientation, the request
     /// direction has a literal all-addresses rule permitting the request and the response direction
     /// has one permitting all response traffic; unless the peer is automatically tracked.
     static func isTracked(_ p: DecodedPacket, direction: Direction, peer: IPAddress, under policy: CompiledPolicy) -> Bool {

@@ -1,9 +1,9 @@
 import Packets
 
-// The packets judged by what the engine remembers: ICMP errors by the flow they quote (SEMANTICS.md
+// The packets judged by what the engine remembers: ICMP errors by the flow they quote (docs/semantics.md
 // 5.2), later fragments by their first fragment (5.7).
 extension Engine {
-    /// SEMANTICS.md 5.2: an ICMP error is related to the flow it quotes; with a live entry for that
+    /// docs/semantics.md §5.2: an ICMP error is related to the flow it quotes; with a live entry for that
     /// flow it passes by tracking (neither refreshing nor creating); otherwise the rules judge it as
     /// plain ICMP, and it creates no entry.
     mutating func judgeICMPError(_ p: DecodedPacket, direction: Direction, peer: IPAddress) -> Judgement {

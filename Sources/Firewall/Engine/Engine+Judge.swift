@@ -174,7 +174,7 @@ extension Engine {
         }
     }
 
-    /// SEMANTICS.md 5.3: a rule permits (creating or refreshing a tracked flow's entry), else a live
+    /// docs/semantics.md §5.3: a rule permits (creating or refreshing a tracked flow's entry), else a live
     /// entry permits, else dropped.
     mutating func judgeAtSecurityGroup(
         _ p: DecodedPacket, flow: FlowKey, rule: Int32, tracked: Bool, slot found: Int?, frame: Int, direction: Direction,

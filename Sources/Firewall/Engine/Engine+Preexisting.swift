@@ -1,6 +1,6 @@
 import Packets
 
-// Flows established before the capture (SEMANTICS.md 5.3, --assume-established).
+// Flows established before the capture (docs/semantics.md §5.3, --assume-established).
 extension Engine {
     /// Whether a flow's first captured packet marks it as established before the capture.
     static func qualifiesAsPreexisting(_ p: DecodedPacket, _ mode: EngineOptions.AssumeEstablished) -> Bool {

@@ -1,7 +1,7 @@
 import Packets
 
 /// Replays frames, in capture order, through the NACL and security groups in force at each frame's
-/// instant, with AWS's connection tracking, and gives each one verdict (SEMANTICS.md).
+/// instant, with AWS's connection tracking, and gives each one verdict (docs/semantics.md).
 ///
 ///     var engine = Engine(policy: loaded, options: EngineOptions())
 ///     for (packet, time) in frames { let j = engine.judge(packet, frame: n, time: time) }
@@ -54,7 +54,7 @@ public struct Engine: Sendable {
     public internal(set) var framesReclassified = 0
     /// The policy just before the latest batch of edits, to tell which drops an edit caused.
     var beforeEdits: CompiledPolicy?
-    /// Periods when the table was full and packets were lost (SEMANTICS.md 5.5), oldest first.
+    /// Periods when the table was full and packets were lost (docs/semantics.md §5.5), oldest first.
     public internal(set) var exhaustionEpisodes: [ExhaustionEpisode] = []
     var fullSince: Int64?
     var refusedFlows = FlowSet(capacity: 16)

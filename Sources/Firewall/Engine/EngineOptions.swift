@@ -1,14 +1,14 @@
 import Packets
 
 /// Every setting the replay depends on that is not in the policy files: the [choice]s of
-/// SEMANTICS.md, each with its default, all overridable from the command line and shown in the
+/// docs/semantics.md, each with its default, all overridable from the command line and shown in the
 /// summary so a reader sees the assumptions.
 ///
 ///     var options = EngineOptions()
 ///     options.conntrackMax = 50_000
 ///     options.timeouts.icmp = .seconds(60)
 public struct EngineOptions: Hashable, Sendable {
-    /// Which flows seen mid-stream are taken as established before the capture (SEMANTICS.md 5.3).
+    /// Which flows seen mid-stream are taken as established before the capture (docs/semantics.md §5.3).
     public var assumeEstablished: AssumeEstablished = .tcp
     /// The tracking table's allowance; nil is unlimited. Overrides the policy's `conntrack-max`.
     public var conntrackMax: Int? = nil
@@ -24,7 +24,7 @@ public struct EngineOptions: Hashable, Sendable {
     public var exemptCIDRs: [CIDR] = []
     /// Peers whose flows are always tracked (NAT gateways, load balancers), added to the policy's.
     public var automaticallyTrackedPeers: [CIDR] = []
-    /// Every flow is tracked, whatever the rules (SEMANTICS.md 5.1 item 4, "all").
+    /// Every flow is tracked, whatever the rules (docs/semantics.md §5.1 item 4, "all").
     public var trackAllPeers = false
     /// Frames this close to an edit (either side) are marked timing-ambiguous.
     public var editUncertainty: Duration = .seconds(2)
@@ -53,7 +53,7 @@ public struct EngineOptions: Hashable, Sendable {
         case none
     }
 
-    /// Idle timeouts per flow state (SEMANTICS.md 5.4).
+    /// Idle timeouts per flow state (docs/semantics.md §5.4).
     public struct Timeouts: Hashable, Sendable {
         /// TCP established: AWS TcpEstablishedTimeout, 432000 s (5 days; 350 s on Nitro v6).
         public var tcpEstablished: Duration = .seconds(432_000)
@@ -76,7 +76,7 @@ public struct EngineOptions: Hashable, Sendable {
     }
 }
 
-/// The link-local services and DHCP that security groups do not filter (SEMANTICS.md 5.6 [choice]).
+/// The link-local services and DHCP that security groups do not filter (docs/semantics.md §5.6 [choice]).
 public enum AWSExempt {
     /// Instance metadata, Time Sync and the Amazon DNS resolver, IPv4 and IPv6.
     public static let addresses: [IPAddress] = [

@@ -14,7 +14,7 @@ public struct Judgement: Sendable {
     public var entry: EntrySnapshot? = nil
     /// The flow evaluated (nil for skipped frames and fragments judged by protocol only).
     public var flow: FlowKey? = nil
-    /// Whether the flow counted as tracked for this packet (SEMANTICS.md 5.1).
+    /// Whether the flow counted as tracked for this packet (docs/semantics.md §5.1).
     public var tracked = false
     /// For a later fragment: the frame of the first fragment whose verdict it took (0 if none).
     public var fragmentOfFrame = 0

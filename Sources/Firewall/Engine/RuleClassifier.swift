@@ -30,7 +30,7 @@ struct RuleClassifier: Sendable {
     private let addressMasks: [UInt64]
     /// IPv4: for each value of the top 16 bits, the first and last rows its addresses can fall in.
     private let v4Buckets: [UInt32]
-    /// Rules whose peer is the literal 0.0.0.0/0 or ::/0 (SEMANTICS.md 5.1 [choice]).
+    /// Rules whose peer is the literal 0.0.0.0/0 or ::/0 (docs/semantics.md §5.1 [choice]).
     private let literalAllMask: [UInt64]
     /// Per port row: whether a literal all-addresses rule permits TCP / UDP to those ports.
     private let literalTCP: [Bool]

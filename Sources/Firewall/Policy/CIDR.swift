@@ -52,7 +52,7 @@ public struct CIDR: Hashable, Comparable, Sendable {
     /// 4 or 6.
     @inlinable public var version: UInt8 { network.version }
 
-    /// True for the literal `0.0.0.0/0` and `::/0`: the blocks that make a flow untracked (SEMANTICS.md 5.1).
+    /// True for the literal `0.0.0.0/0` and `::/0`: the blocks that make a flow untracked (docs/semantics.md §5.1).
     public var isAllAddresses: Bool { prefixLength == 0 }
 
     /// Whether `address` is inside the block; addresses of the other family never are.

@@ -1,6 +1,6 @@
 import Packets
 
-/// The analysed network interface (SEMANTICS.md 1): its addresses, subnet and attached groups.
+/// The analysed network interface (docs/semantics.md §1): its addresses, subnet and attached groups.
 ///
 ///     var instance = Instance(eniID: "eni-0a")
 ///     instance.addresses.append(.init(IPAddress(parsing: "10.0.0.5")!, kind: .privatePrimary))
@@ -16,7 +16,7 @@ public struct Instance: Hashable, Sendable {
     public var delegatedPrefixes: [CIDR]
     /// `subnet-…`, when known.
     public var subnetID: String?
-    /// The subnet's IPv4 and IPv6 blocks: peers inside them do not cross the NACL (SEMANTICS.md 6).
+    /// The subnet's IPv4 and IPv6 blocks: peers inside them do not cross the NACL (docs/semantics.md §6).
     public var subnetCIDRs: [CIDR]
     /// The attached security groups, in AWS's order.
     public var groupIDs: [String]

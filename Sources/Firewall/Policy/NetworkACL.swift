@@ -3,7 +3,7 @@
 ///     100 allow tcp 22 0.0.0.0/0   (inbound)
 ///
 /// Entries are stateless and checked lowest number first; the first whose traffic and block match
-/// decides (SEMANTICS.md 6). Numbers are 1–32766; AWS's own `*` rule (32767 for IPv4, 32768 for
+/// decides (docs/semantics.md §6). Numbers are 1–32766; AWS's own `*` rule (32767 for IPv4, 32768 for
 /// IPv6 in describe-network-acls) is not stored: every ACL ends in it.
 public struct NetworkACLEntry: Sendable {
     public var ruleNumber: Int

@@ -58,7 +58,7 @@ public struct Policy: Hashable, Sendable {
         networkACLID.flatMap { networkACL($0) }
     }
 
-    /// The union of the attached groups' rules in one direction (SEMANTICS.md 4).
+    /// The union of the attached groups' rules in one direction (docs/semantics.md §4).
     public func rulesInForce(_ direction: RuleDirection) -> [SecurityGroupRule] {
         attachedGroups.flatMap { $0.rules(direction) }
     }

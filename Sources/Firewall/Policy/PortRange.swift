@@ -20,7 +20,7 @@ public struct PortRange: Hashable, Sendable {
         upper = port
     }
 
-    /// 0–65535: every port, what SEMANTICS.md 5.1 calls "ports exactly 0–65535".
+    /// 0–65535: every port, what docs/semantics.md §5.1 calls "ports exactly 0–65535".
     public static let all = PortRange(unchecked: 0, 65535)
 
     private init(unchecked lower: UInt16, _ upper: UInt16) {

@@ -4,7 +4,7 @@
 ///     web.rules.append(SecurityGroupRule(groupID: "sg-0web", direction: .ingress, traffic: .tcp(PortRange(22)),
 ///                                        peer: .cidr(CIDR(parsing: "203.0.113.1/32")!)))
 ///
-/// An interface's rules are the union of its groups' rules (SEMANTICS.md 4). `rules` keeps the
+/// An interface's rules are the union of its groups' rules (docs/semantics.md §4). `rules` keeps the
 /// order of the input, inbound and outbound mixed; `rules(.ingress)` selects one direction.
 public struct SecurityGroup: Hashable, Sendable {
     /// `sg-…`

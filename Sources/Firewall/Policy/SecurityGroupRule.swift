@@ -14,7 +14,7 @@ public enum RuleDirection: String, Hashable, Sendable, CaseIterable {
 ///     sg-0abc/sgr-0123 inbound tcp 22 from 203.0.113.1/32
 ///
 /// AWS's `IpPermissions` entries with several ranges are split into one rule per peer, as
-/// describe-security-group-rules lists them. Rules only allow (SEMANTICS.md 4). Ports are the
+/// describe-security-group-rules lists them. Rules only allow (docs/semantics.md §4). Ports are the
 /// destination ports: local for ingress, remote for egress.
 ///
 /// Equality compares what the rule says (group, id, direction, traffic, peer, description), not

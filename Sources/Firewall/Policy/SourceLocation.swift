@@ -28,7 +28,7 @@ extension SourceLocation: CustomStringConvertible {
     }
 }
 
-/// Something worth telling the user about the inputs that did not stop the run (SEMANTICS.md 7:
+/// Something worth telling the user about the inputs that did not stop the run (docs/semantics.md §7:
 /// an edit naming an unknown group, rule or NACL entry is a warning and is otherwise ignored).
 public struct PolicyWarning: Hashable, Sendable {
     public var source: SourceLocation?

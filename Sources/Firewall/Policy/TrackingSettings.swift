@@ -1,6 +1,6 @@
 import Packets
 
-/// The connection-tracking settings a policy carries (SEMANTICS.md 5.4–5.6).
+/// The connection-tracking settings a policy carries (docs/semantics.md §5.4–5.6).
 ///
 ///     var settings = TrackingSettings()
 ///     settings.timeouts.tcpEstablished = .seconds(350)      // Nitro v6 style
@@ -10,13 +10,13 @@ import Packets
 /// default to "off" (unlimited table, no extra tracked peers, no extra exempt blocks).
 public struct TrackingSettings: Hashable, Sendable {
     public var timeouts: ConnectionTrackingTimeouts
-    /// The tracking table's allowance; nil is unlimited (SEMANTICS.md 5.5).
+    /// The tracking table's allowance; nil is unlimited (docs/semantics.md §5.5).
     public var conntrackMax: Int?
-    /// Peers whose flows are always tracked (NAT gateways, load balancers…), SEMANTICS.md 5.1 item 4.
+    /// Peers whose flows are always tracked (NAT gateways, load balancers…), docs/semantics.md §5.1 item 4.
     public var automaticallyTrackedPeers: [CIDR]
     /// "all": every flow is tracked, whatever the rules say.
     public var trackAllPeers: Bool
-    /// More blocks AWS does not filter, besides the built-in link-local services (SEMANTICS.md 5.6).
+    /// More blocks AWS does not filter, besides the built-in link-local services (docs/semantics.md §5.6).
     public var exemptCIDRs: [CIDR]
 
     public init(

@@ -6,7 +6,7 @@
 ///     Traffic.icmp(.any)                    // "icmp all types"
 ///     Traffic.protocolNumber(47)            // "protocol 47"  (GRE, every packet of it)
 ///
-/// One case per way AWS interprets a rule (SEMANTICS.md 4): protocol `-1` matches every IP
+/// One case per way AWS interprets a rule (docs/semantics.md §4): protocol `-1` matches every IP
 /// protocol of both families; `icmp` matches ICMPv4 only and `icmpv6` (58) ICMPv6 only; any other
 /// protocol number matches every packet of that protocol, whatever port range was written.
 public enum Traffic: Hashable, Sendable {

@@ -1,4 +1,4 @@
-/// Applying timeline edits to a policy (SEMANTICS.md 7).
+/// Applying timeline edits to a policy (docs/semantics.md §7).
 ///
 ///     var policy = start
 ///     let warnings = policy.apply(.detachGroup("sg-0web"))

@@ -1,4 +1,4 @@
-/// One change to the policy, as a timeline records it (SEMANTICS.md 7).
+/// One change to the policy, as a timeline records it (docs/semantics.md §7).
 ///
 ///     .revokeByPermission(groupID: "sg-0web", rules: [ssh])          // RevokeSecurityGroupIngress
 ///     .deleteNetworkACLEntry(aclID: "acl-0a", direction: .egress, ruleNumber: 100)

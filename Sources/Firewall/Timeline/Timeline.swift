@@ -1,6 +1,6 @@
 import Packets
 
-/// The policy edits of a run in the order they take effect (SEMANTICS.md 7).
+/// The policy edits of a run in the order they take effect (docs/semantics.md §7).
 ///
 ///     let timeline = Timeline([late, early])          // sorted: early, late
 ///     let due = timeline.resolved(firstFrame: t0)     // every time absolute, still in order

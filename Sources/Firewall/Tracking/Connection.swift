@@ -1,6 +1,6 @@
 import Packets
 
-/// One connection-tracking entry and its state machine (SEMANTICS.md 5.3–5.4). A value type kept
+/// One connection-tracking entry and its state machine (docs/semantics.md §5.3–5.4). A value type kept
 /// in the `ConnectionTable` pool; the engine updates it through `update(…)`, which returns nothing
 /// and changes only this entry.
 public struct Connection: Sendable {

@@ -1,6 +1,6 @@
 import Packets
 
-/// A tracked flow, the same for both directions (SEMANTICS.md 5.2):
+/// A tracked flow, the same for both directions (docs/semantics.md §5.2):
 /// TCP/UDP (protocol, instance address, local port, peer address, remote port);
 /// ICMP query/response (protocol, instance address, peer address, identifier);
 /// other protocols (protocol, instance address, peer address).

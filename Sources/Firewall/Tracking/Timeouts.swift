@@ -1,6 +1,6 @@
 import Packets
 
-/// Idle timeout per connection state, in nanoseconds: the SEMANTICS.md 5.4 table as data.
+/// Idle timeout per connection state, in nanoseconds: the docs/semantics.md §5.4 table as data.
 ///
 /// AWS documents TcpEstablishedTimeout (default 432000 s, 60–432000), UdpTimeout (30 s, 30–60) and
 /// UdpStreamTimeout (180 s, 60–180) in ConnectionTrackingConfiguration

@@ -57,7 +57,7 @@ extension IncidentReport {
             blocks: [
                 .paragraph([.text(
                     "The settings in force, with [choice] marking where AWS documents nothing and the model chose "
-                        + "(SEMANTICS.md). A setting with an option of the same name (e.g. --timeout-tcp-established) "
+                        + "(docs/semantics.md). A setting with an option of the same name (e.g. --timeout-tcp-established) "
                         + "can be changed on the command line.")]),
                 .table(assumptionsTable),
             ]))
