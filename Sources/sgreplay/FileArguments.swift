@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Replay
 import Reports
 
 /// A command's files, for the one check every command gets before anything is read or written
@@ -38,16 +39,6 @@ struct NamedPath {
     }
 }
 
-/// A failure that ends the run with `sgreplay: error: <message>` and status 2. Thrown (never
-/// `exit` from a helper) so that every `defer` on the way up runs: temporary files are removed
-/// before `Main` prints the message and exits.
-struct RunError: Error, CustomStringConvertible {
-    var message: String
-    init(_ message: String) { self.message = message }
-    init(_ error: some CustomStringConvertible) { message = error.description }
-    var description: String { message }
-}
-
 /// Outputs that would overwrite an input or each other.
 ///
 /// Files are compared by device and inode (`stat`, following symbolic links), never by spelling:
@@ -65,7 +56,7 @@ enum FilePaths {
     }
 
     /// The usage error for the first output that is the same file as an input or an earlier output.
-    static func check(_ command: some FileArguments) throws(RunError) {
+    static func check(_ command: some FileArguments) throws(ReplayError) {
         try check(outputs: command.outputFiles, inputs: command.inputFiles)
     }
 
@@ -73,7 +64,7 @@ enum FilePaths {
     /// rules, except that when the shell made them a regular file (`< capture.pcap`,
     /// `>> capture.pcap`) that file is compared too, as `cat` does: standard output, which takes the
     /// summary whatever the options, is checked last.
-    static func check(outputs: [NamedPath], inputs: [NamedPath]) throws(RunError) {
+    static func check(outputs: [NamedPath], inputs: [NamedPath]) throws(ReplayError) {
         let inputIDs = inputs.map { $0.path == "-" ? standardStream(STDIN_FILENO) : existing($0.path) }
         var earlier: [(NamedPath, Identity)] = []
         for output in outputs.filter({ $0.path != "-" }) + [NamedPath("standard output", "-")] {
@@ -81,12 +72,12 @@ enum FilePaths {
             guard let id else { continue }  // a pipe or terminal, or cannot be written: its own error later
             let advice = output.path == "-" ? "send standard output elsewhere" : "give \(output.role) another file"
             if let i = inputIDs.firstIndex(where: { $0 == id }) {
-                throw RunError(
+                throw ReplayError(
                     "\(output.shown): is the same file as \(inputs[i].shown); "
                         + "an input is never overwritten: nothing was written, \(advice)")
             }
             if let other = earlier.first(where: { $0.1 == id })?.0 {
-                throw RunError(
+                throw ReplayError(
                     "\(output.shown): is the same file as \(other.shown); nothing was written, "
                         + (output.path == "-" ? advice : "give each output its own file"))
             }
