@@ -39,10 +39,10 @@ let package = Package(
             name: "PolicyFiles",
             dependencies: ["Firewall", "Packets", "CZlib", .product(name: "Yams", package: "Yams")]),
         // ④ per-frame labels, the annotated pcapng and the run summary.
-        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall", "CPrefetch"]),
+        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall"]),
         // ⑤ everything that runs a replay: one capture (open → first pass → frames → finish), several
         // (interface matching, timelines, parallel runs, label joining), remedies, standard input's spool.
-        .target(name: "Replay", dependencies: ["Capture", "Packets", "Firewall", "PolicyFiles", "Reports"]),
+        .target(name: "Replay", dependencies: ["Capture", "Packets", "Firewall", "PolicyFiles", "Reports", "CPrefetch"]),
         // The command line: commands, options and the terminal, over the modules above.
         .executableTarget(
             name: "sgreplay",
@@ -54,7 +54,8 @@ let package = Package(
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Replay", "Capture", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets", "Capture"], exclude: ["Fixtures"]),
         .testTarget(
             name: "ReplayTests", dependencies: ["Replay", "Reports", "Capture", "Firewall", "PolicyFiles", "Packets", "TestSupport"]),

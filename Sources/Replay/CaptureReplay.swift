@@ -72,7 +72,8 @@ public enum CaptureReplay {
             linkType: reader.linkType, options: request.options, engine: engine, summary: summary,
             labels: labelsFile.map(LabelWriter.init(output:)),
             annotation: annotateFile.map {
-                AnnotatedCapture(output: $0, linkTypeNumber: reader.dlt, snapshotLength: reader.snapshotLength)
+                AnnotatedCapture(
+                    output: $0, linkTypeNumber: reader.dlt, snapshotLength: reader.snapshotLength, slotCount: Analysis.lag)
             })
         analysis.summary.linkTypeName = "\(reader.linkType.name), \(reader.dltName)"
         analysis.explainFrames = request.explainFrames

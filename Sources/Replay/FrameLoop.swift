@@ -8,7 +8,7 @@ import Packets
 import Reports
 
 /// The one read loop over a capture, which every pass shares: the first pass, address inference,
-/// interface matching and the main pass. Generic over the closures and always inlined into its
+/// interface matching and the main pass (which decodes into `Analysis`'s slots, through `decode`). Generic over the closures and always inlined into its
 /// caller, so a pass costs what its own loop body costs: no existential or allocation per frame.
 enum FrameLoop {
     /// Calls `body` with every record of `reader` (custom blocks included) and its bytes, telling
@@ -35,10 +35,19 @@ enum FrameLoop {
         return read(reader, progress: &progress) { record, bytes in
             seen(record)
             guard record.isPacket else { return }
-            if record.linkType != decoder.linkType { decoder.linkType = record.linkType }
-            decoder.decode(bytes, wireLength: record.wireLength, into: &packet)
+            decode(&decoder, bytes, wireLength: record.wireLength, linkType: record.linkType, into: &packet)
             body(packet, record.timestamp)
         }
+    }
+
+    /// One frame's decoding, for every pass (the main pass's `Analysis` too): the decoder follows
+    /// the frame's link type (pcapng interfaces may differ).
+    @inline(__always)
+    static func decode(
+        _ decoder: inout Decoder, _ bytes: RawSpan, wireLength: Int, linkType: LinkType, into packet: inout DecodedPacket
+    ) {
+        if linkType != decoder.linkType { decoder.linkType = linkType }
+        decoder.decode(bytes, wireLength: wireLength, into: &packet)
     }
 
     /// Opens `path` and decodes every packet, with a progress line labelled `label` when `show`.
