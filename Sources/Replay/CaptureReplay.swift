@@ -81,7 +81,6 @@ public enum CaptureReplay {
         // Explaining frames only: no need to read past the last one (plus the judging lag).
         let lastNeeded = request.explainFlow == nil ? request.explainFrames.max() : nil
 
-        var framesRead = 0
         var progress = PassProgress(
             capture: capturePath, label: request.quiet ? "checking a remedy: " : "", sink: sink, show: request.showsProgress)
         // Two threads (reading and decoding on this one, judging on another) unless a frame's bytes
@@ -89,30 +88,16 @@ public enum CaptureReplay {
         let pipeline = request.pipeline && annotateFile == nil && request.explainFrames.isEmpty
             && request.explainFlow == nil && PipelinedAnalysis.isWorthwhile ? PipelinedAnalysis(analysis) : nil
         let end: CaptureReader.End
+        let framesRead: Int
         if let pipeline {
-            end = FrameLoop.read(reader, progress: &progress) { record, bytes in
-                framesRead = record.number
-                guard record.isPacket else {
-                    pipeline.processNonPacket(frame: record.number, time: record.timestamp)
-                    return
-                }
-                pipeline.process(
-                    frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
-                    linkType: record.linkType)
-            }
+            var pass = PipelinedPass(pipeline: pipeline)
+            end = FrameLoop.read(reader, progress: &progress, &pass)
+            framesRead = pass.framesRead
             analysis = pipeline.finish(finishingEngine: request.finishTimeline)
         } else {
-            end = FrameLoop.read(reader, progress: &progress) { record, bytes in
-                framesRead = record.number
-                guard record.isPacket else {
-                    analysis.processNonPacket(
-                        frame: record.number, time: record.timestamp, block: bytes, blockType: record.customBlockType)
-                    return
-                }
-                analysis.process(
-                    frame: record.number, time: record.timestamp, bytes: bytes, wireLength: record.wireLength,
-                    linkType: record.linkType, linkTypeNumber: record.linkTypeNumber)
-                if let lastNeeded, record.number >= lastNeeded { reader.stop() }
+            (end, framesRead) = withUnsafeMutablePointer(to: &analysis) { pointer in
+                var pass = DirectPass(analysis: pointer, reader: reader, lastNeeded: lastNeeded)
+                return (FrameLoop.read(reader, progress: &progress, &pass), pass.framesRead)
             }
             analysis.finish(finishingEngine: request.finishTimeline)
         }

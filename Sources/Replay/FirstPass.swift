@@ -19,9 +19,16 @@ enum FirstPass {
     static func run(
         _ engine: inout Engine, over paths: [String], _ options: Analysis.Options, sink: any ProgressSink, show: Bool
     ) throws(CaptureError) {
-        for path in paths {
-            try FrameLoop.decode(path, options, label: show ? "first pass: " : "", sink: sink, show: show) {
-                packet, time in engine.firstPass(packet, time: time)
+        /// Each packet to the engine, in place (a copy of the engine would copy its tables once).
+        struct Visitor: PacketVisitor {
+            let engine: UnsafeMutablePointer<Engine>
+            @inline(__always)
+            func packet(_ packet: DecodedPacket, time: Timestamp) { engine.pointee.firstPass(packet, time: time) }
+        }
+        try withUnsafeMutablePointer(to: &engine) { (pointer) throws(CaptureError) in
+            var visitor = Visitor(engine: pointer)
+            for path in paths {
+                try FrameLoop.decode(path, options, label: show ? "first pass: " : "", sink: sink, show: show, &visitor)
             }
         }
         engine.finishFirstPass()
@@ -35,17 +42,22 @@ enum FirstPass {
     static func mostSeenAddress(
         _ paths: [String], _ options: Analysis.Options, sink: any ProgressSink, show: Bool, name: String? = nil
     ) throws(CaptureError) -> (address: IPAddress, text: String)? {
-        var counts: [IPAddress: Int] = [:]
-        var ipFrames = 0
-        for path in paths {
-            try FrameLoop.decode(path, options, label: "finding the instance address: ", sink: sink, show: show) {
-                packet, _ in
+        /// Frames per address, of the IP frames.
+        struct Counter: PacketVisitor {
+            var counts: [IPAddress: Int] = [:]
+            var ipFrames = 0
+            mutating func packet(_ packet: DecodedPacket, time: Timestamp) {
                 guard packet.hasIP else { return }
                 ipFrames += 1
                 if packet.src.couldBeAnInterfaceAddress { counts[packet.src, default: 0] += 1 }
                 if packet.dst != packet.src && packet.dst.couldBeAnInterfaceAddress { counts[packet.dst, default: 0] += 1 }
             }
         }
+        var counter = Counter()
+        for path in paths {
+            try FrameLoop.decode(path, options, label: "finding the instance address: ", sink: sink, show: show, &counter)
+        }
+        let counts = counter.counts, ipFrames = counter.ipFrames
         let ranked = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
         guard let best = ranked.first else { return nil }
         let shown = name ?? paths.joined(separator: ", ")

@@ -7,37 +7,59 @@ import Capture
 import Packets
 import Reports
 
+/// What a pass does with each record of a capture (`FrameLoop.read`).
+protocol FrameVisitor {
+    mutating func visit(_ record: CaptureRecord, _ bytes: RawSpan)
+}
+
+/// What a pass that only decodes does with each record and each packet (`FrameLoop.decode`).
+protocol PacketVisitor {
+    /// Every record, custom blocks included, before its packet (if it is one) is decoded.
+    mutating func record(_ record: CaptureRecord)
+    mutating func packet(_ packet: DecodedPacket, time: Timestamp)
+}
+
+extension PacketVisitor {
+    mutating func record(_ record: CaptureRecord) {}
+}
+
 /// The one read loop over a capture, which every pass shares: the first pass, address inference,
-/// interface matching and the main pass (which decodes into `Analysis`'s slots, through `decode`). Generic over the closures and always inlined into its
-/// caller, so a pass costs what its own loop body costs: no existential or allocation per frame.
+/// interface matching and the main pass. Generic over the pass (a struct, specialized and inlined
+/// into the loop), so a pass costs what its own body costs: no closure call, existential or
+/// allocation per frame.
 enum FrameLoop {
-    /// Calls `body` with every record of `reader` (custom blocks included) and its bytes, telling
+    /// Gives `visitor` every record of `reader` (custom blocks included) and its bytes, telling
     /// `progress` the frame number first.
     @inline(__always)
-    static func read(
-        _ reader: CaptureReader, progress: inout PassProgress, _ body: (CaptureRecord, RawSpan) -> Void
+    static func read<V: FrameVisitor>(
+        _ reader: CaptureReader, progress: inout PassProgress, _ visitor: inout V
     ) -> CaptureReader.End {
         reader.forEachPacket { record, bytes in
             progress.frame(record.number, bytesRead: reader.bytesRead)
-            body(record, bytes)
+            visitor.visit(record, bytes)
         }
     }
 
-    /// Decodes every packet of `reader` (no labels, no summary): `record` sees every record first,
-    /// custom blocks included; `packet` then each packet decoded, with its time.
+    /// Decodes every packet of `reader` for `visitor` (no labels, no summary).
     @inline(__always)
-    static func decode(
-        _ reader: CaptureReader, _ options: Analysis.Options, progress: inout PassProgress,
-        record seen: (CaptureRecord) -> Void = { _ in }, packet body: (DecodedPacket, Timestamp) -> Void
+    static func decode<V: PacketVisitor>(
+        _ reader: CaptureReader, _ options: Analysis.Options, progress: inout PassProgress, _ visitor: inout V
     ) -> CaptureReader.End {
-        var decoder = Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN)
-        var packet = DecodedPacket()
-        return read(reader, progress: &progress) { record, bytes in
-            seen(record)
-            guard record.isPacket else { return }
-            decode(&decoder, bytes, wireLength: record.wireLength, linkType: record.linkType, into: &packet)
-            body(packet, record.timestamp)
-        }
+        var decoding = Decoding(
+            decoder: Decoder(linkType: reader.linkType, decapsulateVXLAN: options.decapsulateVXLAN), visitor: visitor)
+        defer { visitor = decoding.visitor }
+        return read(reader, progress: &progress, &decoding)
+    }
+
+    /// Opens `path` and decodes every packet for `visitor`, with a progress line labelled `label`
+    /// when `show`.
+    static func decode<V: PacketVisitor>(
+        _ path: String, _ options: Analysis.Options, label: String, sink: any ProgressSink, show: Bool, _ visitor: inout V
+    ) throws(CaptureError) {
+        let reader = try CaptureReader(path: path)
+        var progress = PassProgress(capture: path, label: label, sink: sink, show: show)
+        defer { progress.finish() }
+        _ = decode(reader, options, progress: &progress, &visitor)
     }
 
     /// One frame's decoding, for every pass (the main pass's `Analysis` too): the decoder follows
@@ -50,21 +72,30 @@ enum FrameLoop {
         decoder.decode(bytes, wireLength: wireLength, into: &packet)
     }
 
-    /// Opens `path` and decodes every packet, with a progress line labelled `label` when `show`.
-    static func decode(
-        _ path: String, _ options: Analysis.Options, label: String, sink: any ProgressSink, show: Bool,
-        packet body: (DecodedPacket, Timestamp) -> Void
-    ) throws(CaptureError) {
-        let reader = try CaptureReader(path: path)
-        var progress = PassProgress(capture: path, label: label, sink: sink, show: show)
-        defer { progress.finish() }
-        _ = decode(reader, options, progress: &progress, packet: body)
-    }
-
     /// A file's size in bytes; `Int.max` for standard input or what cannot be looked at.
     static func fileSize(_ path: String) -> Int {
         var info = stat()
         guard path != "-", stat(path, &info) == 0 else { return Int.max }
         return Int(info.st_size)
+    }
+}
+
+/// A decoding pass: each packet decoded into one reused `DecodedPacket`, then given to the visitor.
+private struct Decoding<V: PacketVisitor>: FrameVisitor {
+    var decoder: Decoder
+    var packet = DecodedPacket()
+    var visitor: V
+
+    init(decoder: Decoder, visitor: V) {
+        self.decoder = decoder
+        self.visitor = visitor
+    }
+
+    @inline(__always)
+    mutating func visit(_ record: CaptureRecord, _ bytes: RawSpan) {
+        visitor.record(record)
+        guard record.isPacket else { return }
+        FrameLoop.decode(&decoder, bytes, wireLength: record.wireLength, linkType: record.linkType, into: &packet)
+        visitor.packet(packet, time: record.timestamp)
     }
 }

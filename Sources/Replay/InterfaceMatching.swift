@@ -66,21 +66,32 @@ public enum InterfaceMatching {
     static func count(
         _ path: String, _ candidates: [InterfaceCandidate], _ options: Analysis.Options
     ) throws(ReplayError) -> Match {
-        var match = Match(interface: -1, counts: [Int](repeating: 0, count: candidates.count), read: 0)
-        let reader: CaptureReader
-        do { reader = try CaptureReader(path: path) } catch { throw ReplayError(error) }
-        var progress = PassProgress(capture: path, label: "", sink: SilentProgress(), show: false)
-        let end = FrameLoop.decode(reader, options, progress: &progress) { record in
-            if match.first == nil { match.first = record.timestamp }
-            match.last = record.timestamp
-            match.read = record.number
-            if record.number >= sample { reader.stop() }
-        } packet: { packet, _ in
-            guard packet.hasIP else { return }
-            for (c, candidate) in candidates.enumerated() where candidate.owns(packet.src) || candidate.owns(packet.dst) {
-                match.counts[c] += 1
+        /// The first and last times, the frames read, and the frames per candidate.
+        struct Counter: PacketVisitor {
+            var match: Match
+            let candidates: [InterfaceCandidate]
+            let reader: CaptureReader
+            mutating func record(_ record: CaptureRecord) {
+                if match.first == nil { match.first = record.timestamp }
+                match.last = record.timestamp
+                match.read = record.number
+                if record.number >= InterfaceMatching.sample { reader.stop() }
+            }
+            mutating func packet(_ packet: DecodedPacket, time: Timestamp) {
+                guard packet.hasIP else { return }
+                for (c, candidate) in candidates.enumerated() where candidate.owns(packet.src) || candidate.owns(packet.dst) {
+                    match.counts[c] += 1
+                }
             }
         }
+        let reader: CaptureReader
+        do { reader = try CaptureReader(path: path) } catch { throw ReplayError(error) }
+        var counter = Counter(
+            match: Match(interface: -1, counts: [Int](repeating: 0, count: candidates.count), read: 0),
+            candidates: candidates, reader: reader)
+        var progress = PassProgress(capture: path, label: "", sink: SilentProgress(), show: false)
+        let end = FrameLoop.decode(reader, options, progress: &progress, &counter)
+        var match = counter.match
         if case .stopped = end { match.last = nil }
         return match
     }
