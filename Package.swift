@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Firewall", targets: ["Packets", "Firewall"]),
         .library(name: "PolicyFiles", targets: ["PolicyFiles"]),
         .library(name: "Capture", targets: ["Capture"]),
+        .library(name: "Replay", targets: ["Replay"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -38,20 +39,26 @@ let package = Package(
             name: "PolicyFiles",
             dependencies: ["Firewall", "Packets", "CZlib", .product(name: "Yams", package: "Yams")]),
         // ④ per-frame labels, the annotated pcapng and the run summary.
-        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall", "CPrefetch"]),
-        // The command line: a thin dispatcher over the modules above.
+        .target(name: "Reports", dependencies: ["Capture", "Packets", "Firewall"]),
+        // ⑤ everything that runs a replay: one capture (open → first pass → frames → finish), several
+        // (interface matching, timelines, parallel runs, label joining), remedies, standard input's spool.
+        .target(name: "Replay", dependencies: ["Capture", "Packets", "Firewall", "PolicyFiles", "Reports", "CPrefetch"]),
+        // The command line: commands, options and the terminal, over the modules above.
         .executableTarget(
             name: "sgreplay",
             dependencies: [
-                "Capture", "Packets", "Firewall", "PolicyFiles", "Reports",
+                "Capture", "Packets", "Firewall", "PolicyFiles", "Reports", "Replay",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(name: "TestSupport", dependencies: ["Packets", "CZlib"], path: "Tests/TestSupport"),
         .testTarget(name: "PacketsTests", dependencies: ["Packets", "TestSupport"]),
         .testTarget(
             name: "CaptureTests", dependencies: ["Capture", "Packets", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Capture", "Firewall", "Packets", "TestSupport"]),
+        .testTarget(
+            name: "ReportsTests", dependencies: ["Reports", "Replay", "Capture", "Firewall", "Packets", "TestSupport"]),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Packets", "Capture"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "ReplayTests", dependencies: ["Replay", "Reports", "Capture", "Firewall", "PolicyFiles", "Packets", "TestSupport"]),
         .testTarget(name: "FirewallTests", dependencies: ["Firewall", "Packets"]),
         .testTarget(
             name: "EngineTests", dependencies: ["Firewall", "Packets", "PolicyFiles", "TestSupport"],

@@ -1,6 +1,9 @@
 import ArgumentParser
 import Capture
 import Firewall
+import Packets
+import PolicyFiles
+import Replay
 import Reports
 
 /// `sgreplay analyze CAPTURE …`: label every frame and print the summary.
@@ -41,11 +44,7 @@ struct Analyze: ParsableCommand, FileArguments {
     var decap: Decapsulation?
 
     @Option(help: "Check remedies by replaying the capture with each (auto: for files up to 256 MiB).")
-    var remedies: RemediesMode = .auto
-
-    enum RemediesMode: String, ExpressibleByArgument, CaseIterable {
-        case auto, on, off
-    }
+    var remedies: RemedyMode = .auto
 
     @OptionGroup(title: "Connection tracking (SEMANTICS.md [choice]s; the summary lists the values used)")
     var tracking: TrackingOptions
@@ -92,57 +91,71 @@ struct Analyze: ParsableCommand, FileArguments {
     }
 
     func run() throws {
-        if captures.count > 1 { return try runSeveral() }
         let options = Analysis.Options(decapsulateVXLAN: decap == .vxlan)
+        let sink = TerminalProgress()
+        if captures.count > 1 { return try runSeveral(options, sink) }
         // Policy inputs are checked before the capture is read; a bad one exits 2 with its message.
         let policy = try policyInputs.load()
-        // The report's file is opened before the capture is read, so a bad path fails at once. It is
-        // discarded on any failure (also when the object goes away: every error is thrown, never exit).
+        // The report's file is opened before the capture is read, so a bad path fails at once; it
+        // is discarded on any failure.
+        let report = try reportPath.map { try OutputFile(path: $0) }
+        defer { report?.discard() }
+        var request = ReplayRequest(
+            capture: capture, policy: policy, engineOptions: tracking.engineOptions, options: options, sink: sink)
+        request.labelsPath = labelsPath
+        request.annotatePath = annotatePath
+        let result = try CaptureReplay.analyze(request, remedies: remedies)
+        if let warning = result.summary.captureErrorWarning { warn(warning) }
+        try show(
+            format == .json ? result.summary.json().serialized() + "\n" : result.summary.text(), report: report,
+            document: { IncidentReport(summary: result.summary, command: $0).render($1) })
+    }
+
+    /// Several captures: see `CaptureSet`. One policy, or one per interface when a
+    /// NetworkInterfaces input lists several and nothing picks one.
+    private func runSeveral(_ options: Analysis.Options, _ sink: TerminalProgress) throws {
+        let candidates = try PolicyLoader.unchosenInterfaces(
+            policyFiles: policyInputs.policy, eni: policyInputs.eni,
+            extraInstanceAddresses: policyInputs.instance.compactMap { IPAddress(parsing: $0) })
+        let policies = candidates.isEmpty
+            ? [try policyInputs.load()] : try candidates.map { candidate throws(ReplayError) in try policyInputs.load(eni: candidate.id) }
+        // Outputs are opened before any capture is read, so a bad path fails at once; whatever ends
+        // the run, the ones not committed are discarded.
+        var labels: OutputFile?
         var report: OutputFile?
-        if let reportPath {
-            do { report = try OutputFile(path: reportPath) } catch { throw RunError(error) }
+        defer {
+            labels?.discard()
+            report?.discard()
         }
-        var result: Replay.Result
-        do {
-            result = try Replay.run(
-                capture: capture, labelsPath: labelsPath, annotatePath: annotatePath, options: options,
-                engineOptions: tracking.engineOptions, policy: policy)
-            let checkRemedies = remedies == .on
-                || (remedies == .auto && capture != "-" && Replay.fileSize(capture) <= 256 << 20)
-            if checkRemedies {
-                result.summary.remedies = try Remedies.evaluate(
-                    baseline: result.summary, capture: capture, options: options, engineOptions: tracking.engineOptions,
-                    policy: policy)
-            }
-        } catch let error as CaptureError {
-            report?.discard()
-            throw RunError(error)
-        } catch let error as OutputError {
-            report?.discard()
-            throw RunError(error)
-        } catch let error as SpoolError {
-            report?.discard()
-            throw RunError(error)
-        } catch let interrupted as Replay.Interrupted {
-            report?.discard()
-            warn("interrupted after about \(interrupted.frames) frames; no output was written")
-            throw ExitCodeError(code: 130)
-        }
-        if let captureError = result.summary.captureError {
-            warn("warning: \(captureError); the \(result.summary.frames) frames before it were analysed")
-        }
-        let summaryText = format == .json ? result.summary.json().serialized() + "\n" : result.summary.text()
-        // With labels or the annotated capture on standard output, the summary goes to standard error
-        // so that output stays clean.
+        labels = try labelsPath.map { try OutputFile(path: $0) }
+        report = try reportPath.map { try OutputFile(path: $0) }
+        var request = CaptureSet.Request(
+            captures: captures, policies: policies, candidates: candidates, options: options,
+            engineOptions: tracking.engineOptions, sink: sink)
+        request.labelsPath = labelsPath
+        request.labels = labels
+        request.remedies = remedies
+        let combined = try CaptureSet.analyze(request)
+        try show(
+            format == .json ? combined.json().serialized() + "\n" : combined.text(), report: report,
+            document: { CombinedReport(combined: combined, command: $0).render($1) })
+    }
+
+    /// Prints the summary (on standard error when labels or the annotated capture take standard
+    /// output, so that output stays clean) and writes the report, if asked for.
+    private func show(
+        _ summary: String, report: OutputFile?, document: ([String], IncidentReport.Format) -> String
+    ) throws(OutputError) {
         if labelsPath == "-" || annotatePath == "-" {
-            warn(summaryText)
+            warn(summary)
         } else {
-            print(summaryText, terminator: "")
+            print(summary, terminator: "")
         }
         if let report, let reportPath, let format = IncidentReport.Format(path: reportPath) {
-            let document = IncidentReport(summary: result.summary, command: IncidentReport.shownCommand(CommandLine.arguments))
-            report.append(document.render(format).utf8)
-            do { try report.commit() } catch { throw RunError(error) }
+            report.append(document(IncidentReport.shownCommand(CommandLine.arguments), format).utf8)
+            try report.commit()
         }
     }
 }
+
+extension RemedyMode: ExpressibleByArgument {}

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Capture
 import Firewall
+import Replay
 import Reports
 
 /// `sgreplay explain CAPTURE --frame N`: the reasoning for one frame, step by step.
@@ -42,22 +43,15 @@ struct Explain: ParsableCommand, FileArguments {
 
     func run() throws {
         let policy = try policyInputs.load()
-        let result: Replay.Result
-        do {
-            result = try Replay.run(
-                capture: capture, labelsPath: nil, options: Analysis.Options(decapsulateVXLAN: decap == .vxlan),
-                engineOptions: tracking.engineOptions, policy: policy,
-                explain: (Set(frame), flow))
-        } catch let error as CaptureError {
-            throw RunError(error)
-        } catch let error as OutputError {
-            throw RunError(error)
-        } catch let error as SpoolError {
-            throw RunError(error)
-        }
+        var request = ReplayRequest(
+            capture: capture, policy: policy, engineOptions: tracking.engineOptions,
+            options: Analysis.Options(decapsulateVXLAN: decap == .vxlan), sink: TerminalProgress())
+        request.explainFrames = Set(frame)
+        request.explainFlow = flow
+        let result = try CaptureReplay.run(request)
         let found = Set(result.explanations.map(\.frame))
         for n in frame.sorted() where !found.contains(n) {
-            throw RunError("\(capture == "-" ? "standard input" : capture): frame \(n): the capture has \(result.summary.frames) frames")
+            throw ReplayError("\(capture == "-" ? "standard input" : capture): frame \(n): the capture has \(result.summary.frames) frames")
         }
         if !frame.isEmpty {
             for (n, lines) in result.explanations where frame.contains(n) {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Firewall
 import Packets
 import PolicyFiles
+import Replay
 import Reports
 
 /// `sgreplay policy FILES… [--timeline FILE]…`: load the policy and timeline as `analyze` would
@@ -66,10 +67,10 @@ struct PolicyInputOptions: ParsableArguments {
         }
     }
 
-    /// Loads every input; an unusable one is a `RunError` with its one-line message (status 2).
+    /// Loads every input; an unusable one is a `ReplayError` with its one-line message (status 2).
     /// `eni`: the interface to analyse, when not the one `--eni` names (several captures matched to
     /// the interfaces of a NetworkInterfaces input).
-    func load(extraPolicyFiles: [String] = [], eni chosen: String? = nil) throws(RunError) -> LoadedPolicy {
+    func load(extraPolicyFiles: [String] = [], eni chosen: String? = nil) throws(ReplayError) -> LoadedPolicy {
         // Each --edit is a one-item timeline read from memory like a timeline file; messages and
         // edit sources name it "--edit N".
         let edits = edit.enumerated().map { PolicyLoader.TimelineText.item($1, name: "--edit \($0 + 1)") }
@@ -79,7 +80,7 @@ struct PolicyInputOptions: ParsableArguments {
                 extraInstanceAddresses: instance.compactMap { IPAddress(parsing: $0) },
                 policyState: policyState == .end ? .end : .start)
         } catch {
-            throw RunError(error)
+            throw ReplayError(error)
         }
     }
 

@@ -1,5 +1,8 @@
 import ArgumentParser
 import Capture
+import PolicyFiles
+import Replay
+import Reports
 
 #if canImport(Glibc)
 import Glibc
@@ -21,9 +24,9 @@ struct SGReplay: ParsableCommand {
         defaultSubcommand: Analyze.self)
 }
 
-/// Runs the command; every failure becomes one line on standard error and exit status 2
-/// (INTERFACE.md), help and version exit 0. Only this function ends the process: commands and
-/// helpers throw (`RunError`, `ExitCodeError`), so their `defer`s remove temporary files first.
+/// Runs the command. Commands and the library throw; `end(with:)` alone turns an error into its
+/// message and status and ends the process, once every `defer` on the way up has run (temporary
+/// files are removed first).
 @main
 enum Main {
     static func main() {
@@ -34,32 +37,37 @@ enum Main {
             // anything is read or written.
             if let files = command as? any FileArguments { try FilePaths.check(files) }
             try command.run()
-        } catch let error as ExitCodeError {
-            exit(error.code)
-        } catch let error as RunError {
-            fail(error.message)
         } catch {
-            let code = SGReplay.exitCode(for: error)
-            if code == .success {
-                print(SGReplay.fullMessage(for: error))
-                exit(0)
-            }
-            fail(SGReplay.message(for: error))
+            end(with: error)
         }
     }
 
-    /// Prints `sgreplay: error: <message>` on standard error and exits with status 2. Called only
-    /// from `main`, once every `defer` has run; elsewhere, throw a `RunError`.
-    private static func fail(_ message: String) -> Never {
-        let line = "sgreplay: error: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
-        writeStandardError(line)
-        exit(2)
+    /// What an error ends the run with (INTERFACE.md): every failure one line on standard error,
+    /// `sgreplay: error: <message>`, and status 2; an interrupt its line and 130; help and version
+    /// on standard output and 0; an `ExitCode` its status alone.
+    static func outcome(of error: any Error) -> (text: String, onStandardOutput: Bool, status: Int32) {
+        func failure(_ message: String) -> String {
+            "sgreplay: error: " + message.split(separator: "\n").joined(separator: "; ") + "\n"
+        }
+        switch error {
+        case let code as ExitCode:
+            return ("", false, code.rawValue)
+        case ReplayError.interrupted:
+            return ("sgreplay: \(ReplayError(error))\n", false, 130)
+        case is ReplayError, is CaptureError, is OutputError, is InputError:
+            return (failure(ReplayError(error).description), false, 2)
+        default:
+            if SGReplay.exitCode(for: error) == .success { return (SGReplay.fullMessage(for: error) + "\n", true, 0) }
+            return (failure(SGReplay.message(for: error)), false, 2)
+        }
     }
-}
 
-/// Ends the run with a given status after the message was already printed.
-struct ExitCodeError: Error {
-    var code: Int32
+    /// The only place the process ends early.
+    static func end(with error: any Error) -> Never {
+        let (text, onStandardOutput, status) = outcome(of: error)
+        if onStandardOutput { print(text, terminator: "") } else { writeStandardError(text) }
+        exit(status)
+    }
 }
 
 /// Writes a line to standard error.

@@ -50,4 +50,29 @@ import TestSupport
         #expect(r.stderr.hasPrefix("sgreplay: error: --edit 1: "))
         #expect(r.stderr.split(separator: "\n").count == 1)
     }
+
+    /// Standard input is read once: with remedies it is spooled, every replay reads the spool, and
+    /// the spool is gone after the run, as after a failed one.
+    @Test func remediesOnStandardInputReplayTheSpoolAndRemoveIt() throws {
+        let dir = packageRoot.appendingPathComponent("Traces/ssh-session-continues-after-revoke")
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("sgreplay-spool-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let capture = try Data(contentsOf: dir.appendingPathComponent("capture.pcap"))
+        let r = try runSgreplay(
+            ["analyze", "-", "--policy", "scenario.yaml", "--format", "json", "--remedies", "on"], in: dir, stdin: capture,
+            environment: ["TMPDIR": tmp.path])
+        #expect(r.status == 0, "\(r.stderr)")
+        let s = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let edit = try #require((s["edits"] as? [[String: Any]])?.first)
+        #expect((edit["remedies"] as? [Any])?.count == 3)
+        #expect(try summary("ssh-session-continues-after-revoke")["verdicts"] as? [String: Int] == s["verdicts"] as? [String: Int])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+        // A run that fails after the spool was made (its labels cannot be written): the spool goes too.
+        let bad = try runSgreplay(
+            ["analyze", "-", "--policy", "scenario.yaml", "--remedies", "on", "--labels", "/nonexistent/dir/l.jsonl"], in: dir,
+            stdin: capture, environment: ["TMPDIR": tmp.path])
+        #expect(bad.status == 2 && bad.stderr.hasPrefix("sgreplay: error: "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: tmp.path).isEmpty)
+    }
 }

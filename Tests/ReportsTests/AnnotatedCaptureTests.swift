@@ -2,6 +2,7 @@ import Capture
 import Firewall
 import Foundation
 import Packets
+import Replay
 import Reports
 import Testing
 import TestSupport

@@ -15,7 +15,7 @@ import Packets
 /// one that asks rewriters not to copy it (0x40000BAD) becomes an empty packet with the comment, so
 /// the numbering still holds.
 ///
-/// Judging lags decoding (`Analysis.lag`), and the capture reader's bytes die at the next read, so
+/// Judging lags decoding (by `slotCount` frames: Replay's `Analysis.lag`), and the capture reader's bytes die at the next read, so
 /// each waiting frame's bytes are copied into its slot's buffer, allocated once and grown only when
 /// a bigger frame comes.
 public final class AnnotatedCapture {
@@ -42,12 +42,12 @@ public final class AnnotatedCapture {
 
     /// Starts the file: a Section Header Block and the Interface Description Block of the capture's
     /// link type (`linkTypeNumber`: the reader's DLT value).
-    public init(output: OutputFile, linkTypeNumber: Int32, snapshotLength: Int) {
+    public init(output: OutputFile, linkTypeNumber: Int32, snapshotLength: Int, slotCount: Int = 16) {
         self.output = output
         self.linkTypeNumber = linkTypeNumber
         self.snapshotLength = snapshotLength
         lastLinkTypeNumber = linkTypeNumber
-        slotCount = Analysis.lag
+        self.slotCount = slotCount
         slots = .allocate(capacity: slotCount)
         slots.initialize(repeating: Slot(), count: slotCount)
         comment.reserveCapacity(512)
@@ -65,7 +65,7 @@ public final class AnnotatedCapture {
     }
 
     /// Keeps a copy of a waiting packet's bytes in its slot.
-    func keep(slot i: Int, bytes: RawSpan, linkTypeNumber: Int32) {
+    public func keep(slot i: Int, bytes: RawSpan, linkTypeNumber: Int32) {
         copy(bytes, into: i)
         slots[i].linkTypeNumber = linkTypeNumber
         slots[i].customBlockType = 0
@@ -73,14 +73,14 @@ public final class AnnotatedCapture {
     }
 
     /// Keeps a custom block's body (`CaptureRecord.customBlockType` says whether it may be copied).
-    func keepCustomBlock(slot i: Int, body: RawSpan, type: UInt32) {
+    public func keepCustomBlock(slot i: Int, body: RawSpan, type: UInt32) {
         copy(body, into: i)
         slots[i].linkTypeNumber = lastLinkTypeNumber
         slots[i].customBlockType = type
     }
 
     /// Marks a slot as a frame that holds no packet and whose block was not kept.
-    func keepNonPacket(slot i: Int) {
+    public func keepNonPacket(slot i: Int) {
         slots[i].count = 0
         slots[i].linkTypeNumber = lastLinkTypeNumber
         slots[i].customBlockType = 0
@@ -101,7 +101,7 @@ public final class AnnotatedCapture {
     }
 
     /// Writes a judged packet: its bytes as kept in `slot`, and `sgreplay: <verdict>: <reason>`.
-    func write(
+    public func write(
         slot i: Int, time: Timestamp, wireLength: Int, verdict: Verdict, reason: String, timingAmbiguous: Bool = false
     ) {
         comment.removeAll(keepingCapacity: true)
@@ -116,7 +116,7 @@ public final class AnnotatedCapture {
     }
 
     /// Writes a frame that holds no packet (a pcapng custom block): copied back when allowed.
-    func writeNonPacket(slot i: Int, time: Timestamp, reason: String) {
+    public func writeNonPacket(slot i: Int, time: Timestamp, reason: String) {
         if slots[i].customBlockType == 0x0000_0BAD {
             var out = output.buffer
             output.buffer = []

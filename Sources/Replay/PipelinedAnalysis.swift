@@ -1,6 +1,7 @@
 internal import CPrefetch
 import Firewall
 import Packets
+import Reports
 import Synchronization
 
 #if canImport(Glibc)

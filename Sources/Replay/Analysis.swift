@@ -1,5 +1,6 @@
 import Firewall
 import Packets
+import Reports
 
 /// The per-frame step of a run: decode → judge → count → label. Fed by the capture loop (or by
 /// tests with hand-built frames); no libpcap here.
@@ -115,8 +116,7 @@ public struct Analysis {
         _ decoder: inout Decoder, frame: Int, time: Timestamp, bytes: RawSpan, wireLength: Int, linkType: LinkType,
         into slot: UnsafeMutablePointer<Pending>
     ) {
-        if linkType != decoder.linkType { decoder.linkType = linkType }
-        decoder.decode(bytes, wireLength: wireLength, into: &slot.pointee.packet)
+        FrameLoop.decode(&decoder, bytes, wireLength: wireLength, linkType: linkType, into: &slot.pointee.packet)
         slot.pointee.frame = frame
         slot.pointee.time = time
         slot.pointee.wireLength = wireLength
@@ -232,37 +232,5 @@ public struct Analysis {
         while waiting > 0 { judgeOldest() }
         if finishingEngine { engine.finish() }
         summary.finish(engine)
-    }
-}
-
-extension FlowText {
-    /// The flow of a judged packet, initiator first: the tracking entry's original direction when
-    /// there is one, else the side with the higher (ephemeral) port, else the packet's own order.
-    public init(_ j: Judgement, packet p: DecodedPacket) {
-        guard let flow = j.flow else {
-            self.init(ipProtocol: p.ipProtocol, from: p.src, fromPort: p.sourcePort, to: p.dst, toPort: p.destinationPort,
-                hasPorts: p.hasPorts && j.fragmentOfFrame == 0 && !j.protocolOnly)
-            return
-        }
-        let peerFirst: Bool
-        if let entry = j.entry {
-            peerFirst = entry.originalDirection == .inbound
-        } else if flow.ipProtocol == IPProtocol.tcp || flow.ipProtocol == IPProtocol.udp, flow.localPort != flow.remotePort {
-            peerFirst = flow.remotePort > flow.localPort
-        } else if p.hasICMP, ICMPKind.hasIdentifier(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6) {
-            let request = ICMPKind.isRequest(type: p.icmpType, v6: p.ipProtocol == IPProtocol.icmpv6)
-            peerFirst = (j.direction == .inbound) == request
-        } else {
-            peerFirst = j.direction == .inbound
-        }
-        let ports = flow.ipProtocol == IPProtocol.tcp || flow.ipProtocol == IPProtocol.udp
-        let icmpID: UInt16? = (flow.ipProtocol == IPProtocol.icmp || flow.ipProtocol == IPProtocol.icmpv6) ? flow.localPort : nil
-        if peerFirst {
-            self.init(ipProtocol: flow.ipProtocol, from: flow.peer, fromPort: flow.remotePort, to: flow.instance,
-                toPort: flow.localPort, hasPorts: ports, icmpIdentifier: icmpID)
-        } else {
-            self.init(ipProtocol: flow.ipProtocol, from: flow.instance, fromPort: flow.localPort, to: flow.peer,
-                toPort: flow.remotePort, hasPorts: ports, icmpIdentifier: icmpID)
-        }
     }
 }

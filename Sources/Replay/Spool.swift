@@ -10,16 +10,18 @@ import Foundation
 ///
 /// The file is removed by `remove()` (the replay's `defer`: every failure after spooling is thrown,
 /// never `exit`, so it runs), and by spooling itself when it fails or is interrupted.
-struct Spool {
-    let path: String
-    private let temporary: Bool
+public struct Spool {
+    public let path: String
+    /// Whether `path` is a spool (standard input was copied), not the capture itself.
+    public let isTemporary: Bool
     /// The spool's entry in `TemporaryFiles` (removed there if a signal kills the run).
     private let registration: Int?
 
-    init(path: String, needed: Bool) throws {
+    /// Spools standard input when `path` is `-` and `needed`; otherwise `path` is used as it is.
+    public init(path: String, needed: Bool) throws(ReplayError) {
         guard path == "-" && needed else {
             self.path = path
-            temporary = false
+            isTemporary = false
             registration = nil
             return
         }
@@ -27,11 +29,11 @@ struct Spool {
         unlink(spool)  // one left by an earlier run with this process id
         let out = open(spool, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard out >= 0 else {
-            throw SpoolError(message: "standard input: cannot spool to \(spool): \(String(cString: strerror(errno)))")
+            throw ReplayError.failed("standard input: cannot spool to \(spool): \(String(cString: strerror(errno)))")
         }
         let registration = TemporaryFiles.add(spool)
-        func failed(_ what: String) -> SpoolError {
-            let error = SpoolError(message: "standard input: cannot spool to \(spool): \(what): \(String(cString: strerror(errno)))")
+        func failed(_ what: String) -> ReplayError {
+            let error = ReplayError.failed("standard input: cannot spool to \(spool): \(what): \(String(cString: strerror(errno)))")
             close(out)
             unlink(spool)
             TemporaryFiles.remove(registration)
@@ -43,7 +45,7 @@ struct Spool {
                 close(out)
                 unlink(spool)
                 TemporaryFiles.remove(registration)
-                throw Replay.Interrupted(frames: 0)
+                throw ReplayError.interrupted(frames: 0)
             }
             let n = chunk.withUnsafeMutableBytes { read(STDIN_FILENO, $0.baseAddress, $0.count) }
             if n < 0 {
@@ -62,32 +64,20 @@ struct Spool {
             }
         }
         if close(out) != 0 {
-            let error = SpoolError(message: "standard input: cannot spool to \(spool): write failed: \(String(cString: strerror(errno)))")
+            let error = ReplayError.failed("standard input: cannot spool to \(spool): write failed: \(String(cString: strerror(errno)))")
             unlink(spool)
             TemporaryFiles.remove(registration)
             throw error
         }
         self.path = spool
-        temporary = true
+        isTemporary = true
         self.registration = registration
     }
 
-    /// A capture error about the spool, about standard input instead (the spool is gone when the
-    /// message is printed).
-    func named(_ error: any Error) -> any Error {
-        guard temporary, var error = error as? CaptureError, error.path == path else { return error }
-        error.path = "-"
-        return error
-    }
-
-    func remove() {
-        guard temporary else { return }
+    /// Removes the spool (nothing when there is none).
+    public func remove() {
+        guard isTemporary else { return }
         unlink(path)
         TemporaryFiles.remove(registration)
     }
-}
-
-struct SpoolError: Error, CustomStringConvertible {
-    var message: String
-    var description: String { message }
 }

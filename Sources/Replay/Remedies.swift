@@ -1,30 +1,35 @@
 import Firewall
+import PolicyFiles
 import Packets
 import Reports
 
 /// Proposals that would have stopped the flows that kept going only because of tracking, each
 /// checked by replaying the capture with it added at the edit's instant.
-enum Remedies {
-    /// Replays the capture once per proposal for every edit (or edits at one instant) after which
-    /// some flow passed only by tracking, and returns what each proposal would have changed.
-    static func evaluate(
-        baseline: Summary, capture: String, options: Analysis.Options, engineOptions: EngineOptions, policy: LoadedPolicy,
-        progress: Bool = true, pipeline: @autoclosure () -> Bool = true
-    ) throws -> [Summary.Remedy] {
-        try evaluate(baseline: baseline, engineOptions: engineOptions, policy: policy) { loaded, engine in
-            try Replay.run(
-                capture: capture, labelsPath: nil, options: options, engineOptions: engine, policy: loaded, quiet: true,
-                progress: progress, pipeline: pipeline()
-            ).summary
+public enum Remedies {
+    /// Replays the capture of `request` once per proposal for every edit (or edits at one instant)
+    /// after which some flow passed only by tracking, and returns what each proposal would have
+    /// changed. The replays write nothing and say nothing but their progress.
+    public static func evaluate(baseline: Summary, request: ReplayRequest) throws(ReplayError) -> [Summary.Remedy] {
+        var check = request
+        check.labelsPath = nil
+        check.annotatePath = nil
+        check.explainFrames = []
+        check.explainFlow = nil
+        check.quiet = true
+        return try evaluate(baseline: baseline, engineOptions: request.engineOptions, policy: request.policy) {
+            loaded, engine throws(ReplayError) in
+            check.policy = loaded
+            check.engineOptions = engine
+            return try CaptureReplay.run(check).summary
         }
     }
 
     /// The same with any replay: `replay` runs the capture (or a timeline of captures, summed up
     /// with `Summary.timeline`) under a policy and options with the proposal applied.
-    static func evaluate(
+    public static func evaluate(
         baseline: Summary, engineOptions: EngineOptions, policy: LoadedPolicy,
-        replay: (LoadedPolicy, EngineOptions) throws -> Summary
-    ) throws -> [Summary.Remedy] {
+        replay: (LoadedPolicy, EngineOptions) throws(ReplayError) -> Summary
+    ) throws(ReplayError) -> [Summary.Remedy] {
         var remedies: [Summary.Remedy] = []
         for group in baseline.editGroups {
             let period = group.last! + 1
@@ -56,7 +61,7 @@ enum Remedies {
     }
 
     /// Packets and flows among `flows` that passed only by tracking from `period` on.
-    static func packets(of flows: Set<FlowKey>, in summary: Summary, from period: Int) -> (packets: Int, flows: Int) {
+    public static func packets(of flows: Set<FlowKey>, in summary: Summary, from period: Int) -> (packets: Int, flows: Int) {
         var packets = 0
         var seen = Set<FlowKey>()
         for p in period..<summary.periods.count {
@@ -69,7 +74,7 @@ enum Remedies {
     }
 
     /// Dropped packets of `flows` that the policy before the edit would have let through.
-    static func drops(of flows: Set<FlowKey>, in summary: Summary, from period: Int) -> Int {
+    public static func drops(of flows: Set<FlowKey>, in summary: Summary, from period: Int) -> Int {
         var n = 0
         for p in period..<summary.periods.count {
             for key in flows {
@@ -79,14 +84,14 @@ enum Remedies {
         return n
     }
 
-    struct Proposal {
-        var text: String
-        var apply: (inout LoadedPolicy, inout EngineOptions) -> Void
+    public struct Proposal {
+        public var text: String
+        public var apply: (inout LoadedPolicy, inout EngineOptions) -> Void
     }
 
     /// What could have been done at `at`: deny the peers in the NACL, the shortest TCP established
     /// timeout AWS allows, or ending the connections.
-    static func proposals(for flows: [FlowKey], at: Timestamp, policy: Policy) -> [Proposal] {
+    public static func proposals(for flows: [FlowKey], at: Timestamp, policy: Policy) -> [Proposal] {
         var out: [Proposal] = []
         let peers = Array(Set(flows.map(\.peer))).sorted()
         let outside = peers.filter { peer in !policy.instance.subnetCIDRs.contains { $0.contains(peer) } }
