@@ -46,7 +46,7 @@ struct Analyze: ParsableCommand, FileArguments {
     @Option(help: "Check remedies by replaying the capture with each (auto: for files up to 256 MiB).")
     var remedies: RemedyMode = .auto
 
-    @OptionGroup(title: "Connection tracking (SEMANTICS.md [choice]s; the summary lists the values used)")
+    @OptionGroup(title: "Connection tracking (the [choice]s of docs/semantics.md; the summary lists the values used)")
     var tracking: TrackingOptions
 
     enum OutputFormat: String, ExpressibleByArgument, CaseIterable {

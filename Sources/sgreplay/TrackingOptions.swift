@@ -2,7 +2,7 @@ import ArgumentParser
 import Firewall
 import Packets
 
-/// The tracking table's allowance and every [choice] of SEMANTICS.md, each with its default.
+/// The tracking table's allowance and every [choice] of docs/semantics.md, each with its default.
 struct TrackingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("The tracking table's allowance: live entries at most (default: unlimited, or the scenario's conntrack-max).", valueName: "n"))
     var conntrackMax: Int?

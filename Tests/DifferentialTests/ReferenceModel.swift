@@ -1,7 +1,7 @@
 import Firewall
 import Packets
 
-/// An independent, deliberately slow and literal model of SEMANTICS.md, written from the spec alone,
+/// An independent, deliberately slow and literal model of the behavioural contract (docs/semantics.md), written from the spec alone,
 /// to be compared frame by frame with `Firewall.Engine` over random scenarios.
 ///
 ///     let verdicts = ReferenceModel.replay(frames, policy: loaded, options: EngineOptions())
@@ -49,7 +49,7 @@ enum ReferenceModel {
 
     // MARK: - Keys and entries
 
-    /// SEMANTICS.md 5.2. Which fields are set depends on the protocol: TCP/UDP use the ports, ICMP
+    /// docs/semantics.md §5.2. Which fields are set depends on the protocol: TCP/UDP use the ports, ICMP
     /// the identifier, other protocols only the addresses.
     struct FlowKey: Hashable, CustomStringConvertible {
         var proto: UInt8
@@ -271,7 +271,7 @@ enum ReferenceModel {
             return result
         }
 
-        /// SEMANTICS.md 3: inbound NACL → SG; outbound SG → NACL.
+        /// docs/semantics.md §3: inbound NACL → SG; outbound SG → NACL.
         mutating func judge(_ f: Facts, packet: DecodedPacket, at now: Timestamp) -> (verdict: Verdict, reason: String) {
             if f.direction == .inbound {
                 if let deny = naclDenial(f) { return (.dropped, deny) }
@@ -298,13 +298,13 @@ enum ReferenceModel {
             return (.allowedByRule, "rule \(rule)")
         }
 
-        /// SEMANTICS.md 5.3: rule (create/refresh, or lost), else live entry (refresh), else dropped.
+        /// docs/semantics.md §5.3: rule (create/refresh, or lost), else live entry (refresh), else dropped.
         mutating func securityGroupStage(_ f: Facts, packet: DecodedPacket, at now: Timestamp)
             -> (verdict: Verdict, reason: String)
         {
             let rule = firstPermittingRule(f)
 
-            // ICMP errors: related to the flow they quote (SEMANTICS.md 5.2 [choice]).
+            // ICMP errors: related to the flow they quote (docs/semantics.md §5.2 [choice]).
             if Replayer.isICMPError(packet) {
                 if !mutations.contains(.noRelatedICMP), let quoted = Replayer.quotedFlowKey(packet, instance: policy.instance),
                     let entry = entries[quoted]
@@ -345,7 +345,7 @@ enum ReferenceModel {
         mutating func create(_ key: FlowKey, _ f: Facts, at now: Timestamp, by rule: String) {
             var entry = Entry(key: key, originalDirection: f.direction, createdAt: now, createdBy: rule, lastPermitted: now)
             if key.proto == IPProtocol.tcp {
-                // SEMANTICS.md 5.4: SYN (no ACK) → not yet established; RST → after RST; any other
+                // docs/semantics.md §5.4: SYN (no ACK) → not yet established; RST → after RST; any other
                 // first packet (loose pickup, SYN-ACK included) → established.
                 if f.tcpFlags.contains(.rst) && !mutations.contains(.ignoreRST) {
                     entry.tcpState = .afterReset
@@ -379,7 +379,7 @@ enum ReferenceModel {
             entries[key] = entry
         }
 
-        /// The TCP state machine of SEMANTICS.md 5.4, applied to a permitted packet of an existing entry.
+        /// The TCP state machine of docs/semantics.md §5.4, applied to a permitted packet of an existing entry.
         static func advanceTCP(_ entry: inout Entry, _ f: Facts, mutations: Mutations) {
             let flags = f.tcpFlags
             // RST is sticky: later packets only refresh the 10 s timer.
@@ -531,7 +531,7 @@ enum ReferenceModel {
             return message.type == type && (types.code == nil || types.code == message.code)
         }
 
-        /// SEMANTICS.md 5.1: TCP/UDP, either orientation has a literal all-addresses request rule and
+        /// docs/semantics.md §5.1: TCP/UDP, either orientation has a literal all-addresses request rule and
         /// an all-ports all-addresses response rule, and the peer is not automatically tracked.
         func isUntracked(_ f: Facts) -> Bool {
             guard f.proto == IPProtocol.tcp || f.proto == IPProtocol.udp else { return false }
@@ -567,7 +567,7 @@ enum ReferenceModel {
             return false
         }
 
-        /// CHOICE (SEMANTICS.md 5.1): only a rule whose peer is the CIDR 0.0.0.0/0 (for IPv4 packets)
+        /// CHOICE (docs/semantics.md §5.1): only a rule whose peer is the CIDR 0.0.0.0/0 (for IPv4 packets)
         /// or ::/0 (IPv6) counts; prefix lists and referenced groups never do, whatever they hold.
         func isLiteralAllAddresses(_ peer: Peer, ipv6: Bool) -> Bool {
             guard case .cidr(let block) = peer else { return false }
@@ -656,7 +656,7 @@ enum ReferenceModel {
             return key
         }
 
-        /// SEMANTICS.md 5.6: link-local services, DHCP, and the exempt CIDRs. nil: not exempt.
+        /// docs/semantics.md §5.6: link-local services, DHCP, and the exempt CIDRs. nil: not exempt.
         static func exemption(_ packet: DecodedPacket, policy: Policy, options: EngineOptions) -> String? {
             // CHOICE: "to or from" — either endpoint counts, for the built-in addresses and the
             // exempt CIDRs alike.

@@ -2,7 +2,7 @@ import Firewall
 import Packets
 import Testing
 
-// SEMANTICS.md section 8 ("what the seeds say, as checks") as tests of the reference model, plus
+// docs/semantics.md §8 ("what the seeds say, as checks") as tests of the reference model, plus
 // the finer points of sections 5–7 the random scenarios lean on. Every frame's verdict is asserted.
 
 private let instance4 = "10.0.1.10"

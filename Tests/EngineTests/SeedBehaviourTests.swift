@@ -3,7 +3,7 @@ import Packets
 import Testing
 import TestSupport
 
-/// SEMANTICS.md section 8: what the seeds say, each row as frames with their expected verdicts.
+/// docs/semantics.md §8: what the seeds say, each row as frames with their expected verdicts.
 @Suite struct SeedBehaviourTests {
     let peer = "203.0.113.1", me = "10.0.0.5"
 
@@ -47,7 +47,7 @@ import TestSupport
     }
 
     @Test func afterTheRevokeAnOutboundPacketCreatesAnEntryThatLetsRepliesBackIn() {
-        // With the inbound all-open rule gone the flow is tracked (SEMANTICS.md 5.1 is re-evaluated per
+        // With the inbound all-open rule gone the flow is tracked (docs/semantics.md §5.1 is re-evaluated per
         // packet), so a server packet permitted by the outbound rule picks the flow up (5.3).
         let policy = scenario("""
             instance: 10.0.0.5

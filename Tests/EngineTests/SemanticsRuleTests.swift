@@ -3,7 +3,7 @@ import Packets
 import Testing
 import TestSupport
 
-/// One test (or a few) per rule of SEMANTICS.md, sections 1–7.
+/// One test (or a few) per rule of docs/semantics.md, sections 1–7.
 @Suite struct SemanticsRuleTests {
     let me = "10.0.0.5", peer = "203.0.113.1"
     let openPolicy = scenario("""
