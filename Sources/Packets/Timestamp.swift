@@ -15,14 +15,14 @@ public struct Timestamp: Hashable, Comparable, Sendable {
     }
 
     @inlinable public static func < (a: Timestamp, b: Timestamp) -> Bool { a.nanoseconds < b.nanoseconds }
-    @inlinable public static func + (t: Timestamp, d: Duration) -> Timestamp {
+    @inlinable public static func + (t: Timestamp, d: Interval) -> Timestamp {
         Timestamp(nanoseconds: t.nanoseconds &+ d.nanoseconds)
     }
-    @inlinable public static func - (t: Timestamp, d: Duration) -> Timestamp {
+    @inlinable public static func - (t: Timestamp, d: Interval) -> Timestamp {
         Timestamp(nanoseconds: t.nanoseconds &- d.nanoseconds)
     }
-    @inlinable public static func - (a: Timestamp, b: Timestamp) -> Duration {
-        Duration(nanoseconds: a.nanoseconds &- b.nanoseconds)
+    @inlinable public static func - (a: Timestamp, b: Timestamp) -> Interval {
+        Interval(nanoseconds: a.nanoseconds &- b.nanoseconds)
     }
 
     /// Whole seconds and the nanosecond remainder, the remainder always in 0..<1e9.
@@ -35,13 +35,13 @@ public struct Timestamp: Hashable, Comparable, Sendable {
 }
 
 /// A length of time in nanoseconds (an interval, never an instant).
-public struct Duration: Hashable, Comparable, Sendable {
+public struct Interval: Hashable, Comparable, Sendable {
     public var nanoseconds: Int64
     @inlinable public init(nanoseconds: Int64) { self.nanoseconds = nanoseconds }
-    @inlinable public static func seconds(_ s: Int64) -> Duration { Duration(nanoseconds: s &* 1_000_000_000) }
-    @inlinable public static func < (a: Duration, b: Duration) -> Bool { a.nanoseconds < b.nanoseconds }
-    @inlinable public static func + (a: Duration, b: Duration) -> Duration {
-        Duration(nanoseconds: a.nanoseconds &+ b.nanoseconds)
+    @inlinable public static func seconds(_ s: Int64) -> Interval { Interval(nanoseconds: s &* 1_000_000_000) }
+    @inlinable public static func < (a: Interval, b: Interval) -> Bool { a.nanoseconds < b.nanoseconds }
+    @inlinable public static func + (a: Interval, b: Interval) -> Interval {
+        Interval(nanoseconds: a.nanoseconds &+ b.nanoseconds)
     }
 }
 

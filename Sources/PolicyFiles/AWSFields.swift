@@ -161,7 +161,7 @@ enum AWSFields {
     }
 
     /// A timeout in seconds within AWS's range for it.
-    static func timeout(_ item: Item, _ name: String, _ range: ClosedRange<Int64>) throws(InputError) -> Duration {
+    static func timeout(_ item: Item, _ name: String, _ range: ClosedRange<Int64>) throws(InputError) -> Interval {
         let seconds = try item.integer(name)
         guard range.contains(seconds) else {
             throw item.error("\(name) \(seconds) is out of range \(range.lowerBound)-\(range.upperBound) seconds")

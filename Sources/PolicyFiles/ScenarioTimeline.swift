@@ -136,10 +136,10 @@ enum ScenarioTimeline {
 
     /// `tcp-established`, `udp`, `udp-stream` in seconds or as `5m`, within AWS's ranges.
     static func timeouts(_ item: Item, prefix: String, suffix: String) throws(InputError) -> TimeoutChange {
-        func read(_ name: String, _ awsName: String, _ range: ClosedRange<Int64>) throws(InputError) -> Duration? {
+        func read(_ name: String, _ awsName: String, _ range: ClosedRange<Int64>) throws(InputError) -> Interval? {
             guard let value = item.field(prefix + name + suffix) else { return nil }
             let text = try value.string().trimmingSpaces
-            guard let duration = Item.parseInteger(text).map(Duration.seconds) ?? TimeText.offset(text),
+            guard let duration = Item.parseInteger(text).map(Interval.seconds) ?? TimeText.offset(text),
                 duration.nanoseconds % 1_000_000_000 == 0
             else { throw value.error("\(text.quotedIfOdd) is not a whole number of seconds") }
             let seconds = duration.nanoseconds / 1_000_000_000

@@ -56,7 +56,7 @@ enum TimeText {
 
     /// `+30s`, `30s`, `+2m`, `+1h`, `+1.5s`, `+500ms`, `+1m30s`: an offset from the first frame.
     /// At most a year; nil when the text is not an offset.
-    static func offset(_ text: String) -> Duration? {
+    static func offset(_ text: String) -> Interval? {
         var s = Substring(text.trimmingSpaces)
         if s.first == "+" { s = s.dropFirst() }
         guard !s.isEmpty else { return nil }
@@ -79,7 +79,7 @@ enum TimeText {
             guard total <= 366 * 86_400 * 1_000_000_000 else { return nil }
             if unit.isEmpty && !s.isEmpty { return nil }
         }
-        return Duration(nanoseconds: total)
+        return Interval(nanoseconds: total)
     }
 
     /// `1.5` × scale without floating point; nil for malformed or huge values.

@@ -70,7 +70,7 @@ struct TrackingOptions: ParsableArguments {
     }
 
     var engineOptions: EngineOptions {
-        func duration(_ seconds: Double) -> Duration { Duration(nanoseconds: Int64((seconds * 1e9).rounded())) }
+        func duration(_ seconds: Double) -> Interval { Interval(nanoseconds: Int64((seconds * 1e9).rounded())) }
         var o = EngineOptions()
         o.conntrackMax = conntrackMax
         o.assumeEstablished = EngineOptions.AssumeEstablished(rawValue: assumeEstablished.rawValue) ?? .tcp

@@ -42,7 +42,7 @@ func manyFrames(_ count: Int = 300) -> [CaptureFileBuilder.Record] {
         let payload = (0..<(i % 97)).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ i) }
         let ip = B.ipv4(src: "203.0.113.\(1 + i % 200)", dst: "10.0.0.5", proto: 17,
             B.udp(src: "203.0.113.\(1 + i % 200)", dst: "10.0.0.5", sport: UInt16(1024 + i), dport: 53, payload))
-        return CaptureFileBuilder.Record(time: t0 + Packets.Duration(nanoseconds: Int64(i) * 7_000_123), bytes: B.ethernet(type: 0x0800, ip))
+        return CaptureFileBuilder.Record(time: t0 + Packets.Interval(nanoseconds: Int64(i) * 7_000_123), bytes: B.ethernet(type: 0x0800, ip))
     }
 }
 

@@ -78,7 +78,7 @@ func writeCapture(
 @Suite struct PcapngWriterTests {
     @Test func packetsReadBackThroughLibpcapWithTheirBytesLengthsAndNanoseconds() throws {
         let frames = sizes.enumerated().map { i, size in
-            (linkType: Int32(1), time: t0 + Duration(nanoseconds: Int64(i) * 1_000_000_007),
+            (linkType: Int32(1), time: t0 + Interval(nanoseconds: Int64(i) * 1_000_000_007),
              bytes: frame(size, seed: i), wire: i == 2 ? 9000 : size, comment: "sgreplay: dropped: frame \(i + 1)")
         }
         let path = try temporaryFile(writeCapture(linkTypes: [1], frames), name: "out.pcapng")

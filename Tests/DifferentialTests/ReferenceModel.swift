@@ -193,7 +193,7 @@ enum ReferenceModel {
             }
         }
 
-        func timeout(of entry: Entry) -> Packets.Duration {
+        func timeout(of entry: Entry) -> Packets.Interval {
             let aws = policy.tracking.timeouts
             switch entry.key.proto {
             case IPProtocol.tcp:

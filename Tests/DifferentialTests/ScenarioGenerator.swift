@@ -330,7 +330,7 @@ enum ScenarioGenerator {
             if rng.chance(0.2) { options.exemptCIDRs = [PolicyKit.cidr("10.0.0.2/32")] }
             if rng.chance(0.1) { policy.tracking.exemptCIDRs = [PolicyKit.cidr("10.0.0.3/32")] }
             // The timeouts in force, to land idle gaps on them.
-            func secs(_ d: Packets.Duration) -> Double { Double(d.nanoseconds) / 1e9 }
+            func secs(_ d: Packets.Interval) -> Double { Double(d.nanoseconds) / 1e9 }
             thresholds += [
                 secs(options.tcpEstablishedOverride ?? t.tcpEstablished), secs(options.udpOverride ?? t.udp),
                 secs(options.udpStreamOverride ?? t.udpStream), secs(options.timeouts.icmp), secs(options.timeouts.other),
@@ -651,7 +651,7 @@ enum ScenarioGenerator {
                 let e = randomEdit(simulated)
                 simulated.apply(e)
                 let time: EditTime = rng.chance(0.5)
-                    ? .afterFirstFrame(Packets.Duration(nanoseconds: offset))
+                    ? .afterFirstFrame(Packets.Interval(nanoseconds: offset))
                     : .absolute(Timestamp(nanoseconds: t0 + offset))
                 edits.append(TimedEdit(time: time, edit: e))
             }

@@ -25,7 +25,7 @@ private struct At {
 }
 
 private func time(_ seconds: Double) -> Timestamp {
-    t0 + Packets.Duration(nanoseconds: Int64((seconds * 1_000_000_000).rounded()))
+    t0 + Packets.Interval(nanoseconds: Int64((seconds * 1_000_000_000).rounded()))
 }
 
 private func replay(_ capture: [At], _ loaded: LoadedPolicy, _ options: EngineOptions = EngineOptions()) -> [Verdict] {
@@ -40,7 +40,7 @@ private func reasons(_ capture: [At], _ loaded: LoadedPolicy, _ options: EngineO
 }
 
 private func edit(_ seconds: Double, _ e: PolicyEdit) -> TimedEdit {
-    TimedEdit(time: .afterFirstFrame(Packets.Duration(nanoseconds: Int64(seconds * 1_000_000_000))), edit: e)
+    TimedEdit(time: .afterFirstFrame(Packets.Interval(nanoseconds: Int64(seconds * 1_000_000_000))), edit: e)
 }
 
 /// Seed 000's example group: SSH from one address, HTTP from everywhere (v4 and v6), ICMP from

@@ -26,7 +26,7 @@ struct Frame {
 }
 
 func at(_ seconds: Double, _ ip: [UInt8]) -> Frame {
-    Frame(packet: B.decode(ip, linkType: .rawIP), time: t0 + Duration(nanoseconds: Int64((seconds * 1e9).rounded())))
+    Frame(packet: B.decode(ip, linkType: .rawIP), time: t0 + Interval(nanoseconds: Int64((seconds * 1e9).rounded())))
 }
 
 func tcp(_ src: String, _ sport: UInt16, _ dst: String, _ dport: UInt16, _ flags: TCPFlags, at seconds: Double) -> Frame {

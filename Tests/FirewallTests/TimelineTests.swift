@@ -42,7 +42,7 @@ private func at(_ seconds: Int64, _ edit: PolicyEdit) -> TimedEdit {
     #expect(!resolved.mixesTimeKinds)
     #expect(resolved.edits.map(\.edit) == [.detachGroup("rel10"), .detachGroup("abs"), .detachGroup("rel30")])
     #expect(resolved.edits.first?.time == .absolute(Timestamp(seconds: 1_700_000_010)))
-    #expect(EditTime.afterFirstFrame(Duration(nanoseconds: 1_500_000_000)).description == "+1.5s")
+    #expect(EditTime.afterFirstFrame(Interval(nanoseconds: 1_500_000_000)).description == "+1.5s")
     #expect(absolute.time.description == "2023-11-14T22:13:40Z")
 }
 

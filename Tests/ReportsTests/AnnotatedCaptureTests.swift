@@ -32,7 +32,7 @@ import TestSupport
             written.append(frame)
             frame.withUnsafeBytes { raw in
                 analysis.process(
-                    frame: i + 1, time: t0 + Duration(nanoseconds: Int64(i) * 1_001), bytes: RawSpan(_unsafeBytes: raw),
+                    frame: i + 1, time: t0 + Interval(nanoseconds: Int64(i) * 1_001), bytes: RawSpan(_unsafeBytes: raw),
                     wireLength: frame.count + (i == 5 ? 100 : 0), linkType: .ethernet)
             }
         }
@@ -46,7 +46,7 @@ import TestSupport
         #expect(read.count == sizes.count)
         for (i, (record, bytes)) in read.enumerated() {
             #expect(bytes == written[i], "frame \(i + 1)")
-            #expect(record.timestamp == t0 + Duration(nanoseconds: Int64(i) * 1_001))
+            #expect(record.timestamp == t0 + Interval(nanoseconds: Int64(i) * 1_001))
             #expect(record.wireLength == written[i].count + (i == 5 ? 100 : 0))
         }
 

@@ -155,7 +155,7 @@ extension Engine {
         return text
     }
 
-    static func seconds(_ d: Duration) -> String {
+    static func seconds(_ d: Interval) -> String {
         let ns = d.nanoseconds
         return "\(ns / 1_000_000_000).\(String(String(ns % 1_000_000_000 + 1_000_000_000).dropFirst()).prefix(3)) s"
     }

@@ -16,9 +16,9 @@ public struct EngineOptions: Hashable, Sendable {
     /// unless set here; the others are [choice]s.
     public var timeouts = Timeouts()
     /// Set from the command line: these win over the policy's ConnectionTrackingConfiguration.
-    public var tcpEstablishedOverride: Duration? = nil
-    public var udpOverride: Duration? = nil
-    public var udpStreamOverride: Duration? = nil
+    public var tcpEstablishedOverride: Interval? = nil
+    public var udpOverride: Interval? = nil
+    public var udpStreamOverride: Interval? = nil
     /// More blocks AWS does not filter (besides the link-local services and DHCP), e.g. the VPC's
     /// base+2 resolver. Added to the policy's `exempt`.
     public var exemptCIDRs: [CIDR] = []
@@ -27,7 +27,7 @@ public struct EngineOptions: Hashable, Sendable {
     /// Every flow is tracked, whatever the rules (docs/semantics.md §5.1 item 4, "all").
     public var trackAllPeers = false
     /// Frames this close to an edit (either side) are marked timing-ambiguous.
-    public var editUncertainty: Duration = .seconds(2)
+    public var editUncertainty: Interval = .seconds(2)
     /// What-if: connections that end at an instant (a restarted service, reset sessions): their
     /// tracking entries go, and the instance sends nothing more on them, so its later packets of
     /// these flows in the capture are taken as not sent (dropped, creating nothing).
@@ -56,21 +56,21 @@ public struct EngineOptions: Hashable, Sendable {
     /// Idle timeouts per flow state (docs/semantics.md §5.4).
     public struct Timeouts: Hashable, Sendable {
         /// TCP established: AWS TcpEstablishedTimeout, 432000 s (5 days; 350 s on Nitro v6).
-        public var tcpEstablished: Duration = .seconds(432_000)
+        public var tcpEstablished: Interval = .seconds(432_000)
         /// UDP seen one way, or a single request-response: AWS UdpTimeout, 30 s.
-        public var udp: Duration = .seconds(30)
+        public var udp: Interval = .seconds(30)
         /// UDP stream (from the second completed transaction): AWS UdpStreamTimeout, 180 s.
-        public var udpStream: Duration = .seconds(180)
+        public var udpStream: Interval = .seconds(180)
         /// [choice] TCP SYN seen, handshake incomplete: 120 s (Linux nf_conntrack syn_sent).
-        public var tcpNotEstablished: Duration = .seconds(120)
+        public var tcpNotEstablished: Interval = .seconds(120)
         /// [choice] TCP closing (both FINs, or a FIN then the other side's ACK): 120 s (Linux fin_wait/time_wait).
-        public var tcpClosing: Duration = .seconds(120)
+        public var tcpClosing: Interval = .seconds(120)
         /// [choice] TCP after a RST: 10 s (Linux close).
-        public var tcpAfterReset: Duration = .seconds(10)
+        public var tcpAfterReset: Interval = .seconds(10)
         /// [choice] ICMP and ICMPv6: 30 s (Linux icmp timeout; seed 001).
-        public var icmp: Duration = .seconds(30)
+        public var icmp: Interval = .seconds(30)
         /// Other protocols: 600 s (seed 000).
-        public var other: Duration = .seconds(600)
+        public var other: Interval = .seconds(600)
 
         public init() {}
     }
@@ -96,7 +96,7 @@ extension EngineOptions {
     /// Every setting and [choice] in force, as (name, value), for summaries and reports.
     public func assumptions(for policy: Policy) -> [(String, String)] {
         let t = Engine.timeouts(policy, self)
-        func seconds(_ d: Duration) -> String {
+        func seconds(_ d: Interval) -> String {
             let s = d.nanoseconds / 1_000_000_000, rest = d.nanoseconds % 1_000_000_000
             return rest == 0 ? "\(s) s" : "\(Double(d.nanoseconds) / 1e9) s"
         }

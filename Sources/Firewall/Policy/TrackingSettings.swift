@@ -37,12 +37,12 @@ public struct TrackingSettings: Hashable, Sendable {
 /// 30 s (30–60), UdpStreamTimeout 180 s (60–180).
 /// https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html
 public struct ConnectionTrackingTimeouts: Hashable, Sendable {
-    public var tcpEstablished: Duration
-    public var udp: Duration
-    public var udpStream: Duration
+    public var tcpEstablished: Interval
+    public var udp: Interval
+    public var udpStream: Interval
 
     public init(
-        tcpEstablished: Duration = .seconds(432_000), udp: Duration = .seconds(30), udpStream: Duration = .seconds(180)
+        tcpEstablished: Interval = .seconds(432_000), udp: Interval = .seconds(30), udpStream: Interval = .seconds(180)
     ) {
         self.tcpEstablished = tcpEstablished
         self.udp = udp
@@ -57,11 +57,11 @@ public struct ConnectionTrackingTimeouts: Hashable, Sendable {
 
 /// A change to some of the timeouts (nil: unchanged), as ModifyNetworkInterfaceAttribute makes.
 public struct TimeoutChange: Hashable, Sendable {
-    public var tcpEstablished: Duration?
-    public var udp: Duration?
-    public var udpStream: Duration?
+    public var tcpEstablished: Interval?
+    public var udp: Interval?
+    public var udpStream: Interval?
 
-    public init(tcpEstablished: Duration? = nil, udp: Duration? = nil, udpStream: Duration? = nil) {
+    public init(tcpEstablished: Interval? = nil, udp: Interval? = nil, udpStream: Interval? = nil) {
         self.tcpEstablished = tcpEstablished
         self.udp = udp
         self.udpStream = udpStream

@@ -6,7 +6,7 @@ import Packets
 ///     EditTime.afterFirstFrame(.seconds(30))                  // "+30s"
 public enum EditTime: Hashable, Sendable {
     case absolute(Timestamp)
-    case afterFirstFrame(Duration)
+    case afterFirstFrame(Interval)
 
     /// The instant, given the first frame's time.
     public func resolved(firstFrame: Timestamp) -> Timestamp {
@@ -25,14 +25,14 @@ extension EditTime: CustomStringConvertible {
             let text = t.rfc3339
             return text.hasSuffix(".000000000Z") ? String(text.dropLast(11)) + "Z" : text
         case .afterFirstFrame(let d):
-            return "+" + Duration.formatted(d)
+            return "+" + Interval.formatted(d)
         }
     }
 }
 
-extension Duration {
+extension Interval {
     /// `30s`, `1.5s`, `0.25s`: seconds with only the digits needed.
-    static func formatted(_ d: Duration) -> String {
+    static func formatted(_ d: Interval) -> String {
         let sign = d.nanoseconds < 0 ? "-" : ""
         let magnitude = d.nanoseconds.magnitude
         let seconds = magnitude / 1_000_000_000

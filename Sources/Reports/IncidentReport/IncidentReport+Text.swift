@@ -28,7 +28,7 @@ extension IncidentReport {
     }
 
     /// `5 d`, `2 h 5 min`, `3 min 20 s`, `12 s`, `1.5 s`.
-    static func duration(_ d: Packets.Duration) -> String {
+    static func duration(_ d: Interval) -> String {
         let ns = max(d.nanoseconds, 0)
         let s = ns / 1_000_000_000
         if s >= 86_400 {

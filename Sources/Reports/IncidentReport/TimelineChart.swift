@@ -39,7 +39,7 @@ struct TimelineChart: Sendable {
         let ts = timeSeries
         out += ts.buckets.isEmpty
             ? "No frame with a time: nothing to chart."
-            : "Each bar counts the frames of \(IncidentReport.duration(Packets.Duration(nanoseconds: ts.width))) by verdict"
+            : "Each bar counts the frames of \(IncidentReport.duration(Interval(nanoseconds: ts.width))) by verdict"
                 + (ts.width > 1_000_000_000 ? " (bars widen on long captures, at most \(Summary.TimeSeries.maximumBuckets))" : "")
                 + ". Hover a bar for its counts."
                 + (showsOccupancy && occupancyHasGaps
@@ -125,7 +125,7 @@ struct TimelineChart: Sendable {
             v += yStep
         }
         svg += "<text x=\"16\" y=\"\(f(top + plotHeight / 2))\" text-anchor=\"middle\" "
-            + "transform=\"rotate(-90 16 \(f(top + plotHeight / 2)))\">frames per \(IncidentReport.duration(Packets.Duration(nanoseconds: ts.width)))</text>\n"
+            + "transform=\"rotate(-90 16 \(f(top + plotHeight / 2)))\">frames per \(IncidentReport.duration(Interval(nanoseconds: ts.width)))</text>\n"
         svg += "</g>\n"
 
         // Stacked bars: one path per verdict, allowed-by-rule at the bottom.

@@ -8,7 +8,7 @@ import Packets
 extension Summary {
     /// Timeline edits are expected near the capture: every one of them this far outside it means
     /// CloudTrail of another incident, or times in another zone.
-    public static let farFromCapture = Duration.seconds(86_400)
+    public static let farFromCapture = Interval.seconds(86_400)
 
     /// The facts the leading warnings are made from, gathered during the run.
     public struct Alerts: Sendable {
