@@ -151,16 +151,11 @@ struct PcapngReader {
     private mutating func packet(type: UInt32) throws(CaptureError) -> CaptureRecord? {
         let interfaceID: Int, ticks: UInt64, captured: Int, wire: Int, start: Int
         switch type {
-        case 6:  // Enhanced Packet Block
-            guard buffer.count >= 20 else { throw corrupt("an enhanced packet block is too short") }
-            interfaceID = Int(load32(buffer, 0))
-            ticks = UInt64(load32(buffer, 4)) << 32 | UInt64(load32(buffer, 8))
-            captured = Int(load32(buffer, 12))
-            wire = Int(load32(buffer, 16))
-            start = 20
-        case 2:  // obsolete Packet Block
-            guard buffer.count >= 20 else { throw corrupt("a packet block is too short") }
-            interfaceID = Int(load16(buffer, 0))
+        case 6, 2:  // Enhanced Packet Block; obsolete Packet Block (a 16-bit interface id, then drops)
+            guard buffer.count >= 20 else {
+                throw corrupt(type == 6 ? "an enhanced packet block is too short" : "a packet block is too short")
+            }
+            interfaceID = type == 6 ? Int(load32(buffer, 0)) : Int(load16(buffer, 0))
             ticks = UInt64(load32(buffer, 4)) << 32 | UInt64(load32(buffer, 8))
             captured = Int(load32(buffer, 12))
             wire = Int(load32(buffer, 16))

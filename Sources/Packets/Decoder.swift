@@ -336,16 +336,22 @@ struct Frame {
 
     // MARK: Transport
 
+    /// A TCP or UDP header's ports (its first four bytes), false when they were not captured.
+    @inline(__always)
+    func readPorts(at o: Int, _ layer: DecodeAnomaly.Layer, _ p: inout DecodedPacket) -> Bool {
+        guard has(4, at: o, layer, &p) else { return false }
+        p.hasPorts = true
+        p.sourcePort = u16(o)
+        p.destinationPort = u16(o + 2)
+        return true
+    }
+
     func decodeTransport(_ proto: UInt8, at o: Int, end: Int, isIPv6: Bool, into p: inout DecodedPacket) {
         let segment = end - o
         switch proto {
         case IPProtocol.tcp:
             // Ports first: they are reported even when the rest of the header was cut.
-            guard has(4, at: o, .tcp, &p) else { return }
-            p.hasPorts = true
-            p.sourcePort = u16(o)
-            p.destinationPort = u16(o + 2)
-            guard has(20, at: o, .tcp, &p) else { return }
+            guard readPorts(at: o, .tcp, &p), has(20, at: o, .tcp, &p) else { return }
             p.tcpFlags = TCPFlags(rawValue: u8(o + 13))
             let dataOffset = u8(o + 12) >> 4
             guard dataOffset >= 5 else { flag(.badTCPDataOffset(dataOffset), &p); return }
@@ -353,11 +359,7 @@ struct Frame {
                 flag(.tcpHeaderBeyondSegment(headerLength: Int(dataOffset) * 4, segment: segment), &p)
             }
         case IPProtocol.udp:
-            guard has(4, at: o, .udp, &p) else { return }
-            p.hasPorts = true
-            p.sourcePort = u16(o)
-            p.destinationPort = u16(o + 2)
-            guard has(8, at: o, .udp, &p) else { return }
+            guard readPorts(at: o, .udp, &p), has(8, at: o, .udp, &p) else { return }
             let length = Int(u16(o + 4))
             // Length 0 is legal for IPv6 jumbograms; otherwise it covers at least the header. In a
             // first fragment it covers the whole datagram, beyond this fragment.

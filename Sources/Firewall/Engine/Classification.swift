@@ -154,18 +154,9 @@ extension Engine {
 
     /// The flow key of a packet (its own, not a quoted one).
     static func key(_ p: DecodedPacket, direction: Direction, instance: IPAddress, peer: IPAddress) -> FlowKey {
-        switch p.ipProtocol {
-        case IPProtocol.tcp, IPProtocol.udp:
-            let inbound = direction == .inbound
-            return FlowKey(
-                ipProtocol: p.ipProtocol, instance: instance, localPort: inbound ? p.destinationPort : p.sourcePort,
-                peer: peer, remotePort: inbound ? p.sourcePort : p.destinationPort)
-        case IPProtocol.icmp, IPProtocol.icmpv6:
-            return FlowKey(
-                ipProtocol: p.ipProtocol, instance: instance, localPort: p.hasICMPIdentifier ? p.icmpIdentifier : 0,
-                peer: peer, remotePort: 0)
-        default:
-            return FlowKey(ipProtocol: p.ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
-        }
+        FlowKey(
+            ipProtocol: p.ipProtocol, instance: instance, peer: peer, instanceSent: direction == .outbound,
+            sourcePort: p.sourcePort, destinationPort: p.destinationPort,
+            icmpIdentifier: p.hasICMPIdentifier ? p.icmpIdentifier : nil)
     }
 }

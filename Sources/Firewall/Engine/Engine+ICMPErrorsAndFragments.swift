@@ -49,20 +49,11 @@ extension Engine {
         }
         let instance = sentByInstance ? quote.src : quote.dst
         let peer = sentByInstance ? quote.dst : quote.src
-        switch quote.ipProtocol {
-        case IPProtocol.tcp, IPProtocol.udp:
-            guard quote.hasPorts else { return nil }
-            return FlowKey(
-                ipProtocol: quote.ipProtocol, instance: instance,
-                localPort: sentByInstance ? quote.sourcePort : quote.destinationPort, peer: peer,
-                remotePort: sentByInstance ? quote.destinationPort : quote.sourcePort)
-        case IPProtocol.icmp, IPProtocol.icmpv6:
-            return FlowKey(
-                ipProtocol: quote.ipProtocol, instance: instance, localPort: quote.hasICMPIdentifier ? quote.icmpIdentifier : 0,
-                peer: peer, remotePort: 0)
-        default:
-            return FlowKey(ipProtocol: quote.ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
-        }
+        if (quote.ipProtocol == IPProtocol.tcp || quote.ipProtocol == IPProtocol.udp) && !quote.hasPorts { return nil }
+        return FlowKey(
+            ipProtocol: quote.ipProtocol, instance: instance, peer: peer, instanceSent: sentByInstance,
+            sourcePort: quote.sourcePort, destinationPort: quote.destinationPort,
+            icmpIdentifier: quote.hasICMPIdentifier ? quote.icmpIdentifier : nil)
     }
 
     struct FragmentKey: Hashable {

@@ -30,6 +30,27 @@ public struct FlowKey: Hashable, Sendable {
         version = instance.version
     }
 
+    /// The key of a packet by its own fields (docs/semantics.md §5.2): TCP/UDP by ports, ICMP by its echo
+    /// identifier, other protocols by addresses alone. `instanceSent`: whether the instance is the
+    /// packet's source, so its source port is the local one. Serves a frame and the header an ICMP
+    /// error quotes alike.
+    @inlinable @inline(__always)
+    public init(
+        ipProtocol: UInt8, instance: IPAddress, peer: IPAddress, instanceSent: Bool, sourcePort: UInt16,
+        destinationPort: UInt16, icmpIdentifier: UInt16?
+    ) {
+        switch ipProtocol {
+        case IPProtocol.tcp, IPProtocol.udp:
+            self.init(
+                ipProtocol: ipProtocol, instance: instance, localPort: instanceSent ? sourcePort : destinationPort,
+                peer: peer, remotePort: instanceSent ? destinationPort : sourcePort)
+        case IPProtocol.icmp, IPProtocol.icmpv6:
+            self.init(ipProtocol: ipProtocol, instance: instance, localPort: icmpIdentifier ?? 0, peer: peer, remotePort: 0)
+        default:
+            self.init(ipProtocol: ipProtocol, instance: instance, localPort: 0, peer: peer, remotePort: 0)
+        }
+    }
+
     @inlinable public var instance: IPAddress {
         version == 4 ? IPAddress(v4: UInt32(truncatingIfNeeded: instanceLow)) : IPAddress(v6High: instanceHigh, low: instanceLow)
     }
