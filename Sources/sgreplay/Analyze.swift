@@ -12,7 +12,7 @@ struct Analyze: ParsableCommand, FileArguments {
         abstract: "Label every frame of one or more captures and summarise the verdicts.")
 
     @Argument(help: ArgumentHelp(
-        "pcap or pcapng files, or - for standard input (alone). Several: one per interface or one per hour; captures of one interface are replayed as one timeline, in time order.",
+        "pcap or pcapng files, plain or gzip-compressed (.pcap.gz, .pcapng.gz), or - for standard input (alone). Several: one per interface or one per hour; captures of one interface are replayed as one timeline, in time order.",
         valueName: "capture"))
     var captures: [String]
 
