@@ -35,6 +35,8 @@ public final class CaptureReader {
     /// The FILE libpcap reads and its stream (both freed by `pcap_close`).
     private let file: UnsafeMutablePointer<FILE>
     private let stream: UnsafeMutablePointer<sgreplay_stream>
+    /// A classic pcap file read through a plain FILE: its stream is freed here, not by fclose.
+    private let isDirect: Bool
     /// The FILE's buffer (`sgreplay_prepare_capture_file`), freed after the FILE is closed.
     private var fileBuffer: UnsafeMutableRawPointer? = nil
     /// Set from a signal handler to stop at the next frame.
@@ -70,13 +72,16 @@ public final class CaptureReader {
             // A bad gzip stream is the reason, rather than what libpcap made of the bytes it got.
             let streamError = sgreplay_stream_error(stream).map { String(cString: $0) }
             // libpcap closes the FILE only once it has taken it.
+            let direct = sgreplay_stream_is_direct(stream) != 0
             fclose(file)
+            if direct { sgreplay_stream_free(stream) }
             free(buffer)
             throw CaptureError(path: path, message: streamError ?? CaptureReader.describeOpenFailure(String(decoding: errbuf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)))
         }
         self.handle = handle
         self.file = file
         self.stream = stream
+        isDirect = sgreplay_stream_is_direct(stream) != 0
         isCompressed = sgreplay_stream_is_gzip(stream) != 0
         fileBuffer = buffer
         dlt = pcap_datalink(handle)
@@ -113,7 +118,8 @@ public final class CaptureReader {
     }
 
     deinit {
-        pcap_close(handle)  // closes the FILE too
+        pcap_close(handle)  // closes the FILE too, and with it a cookie stream
+        if isDirect { sgreplay_stream_free(stream) }
         free(fileBuffer)
     }
 
