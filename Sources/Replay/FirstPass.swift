@@ -57,19 +57,19 @@ enum FirstPass {
         for path in paths {
             try FrameLoop.decode(path, options, label: "finding the instance address: ", sink: sink, show: show, &counter)
         }
-        let counts = counter.counts, ipFrames = counter.ipFrames
-        let ranked = counts.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
-        guard let best = ranked.first else { return nil }
+        let ipFrames = counter.ipFrames
+        guard let most = counter.counts.values.max() else { return nil }
+        // The addresses seen that often, in address order (a capture may hold hundreds of thousands).
+        let tied = counter.counts.compactMap { $0.value == most ? $0.key : nil }.sorted()
         let shown = name ?? paths.joined(separator: ", ")
-        if ranked.count > 1 && ranked[1].value == best.value {
-            let tied = ranked.prefix { $0.value == best.value }.map(\.key.description)
+        guard tied.count == 1 else {
             throw CaptureError(
                 path: shown,
-                message: "no instance address was given, and \(tied.prefix(3).joined(separator: " and "))"
+                message: "no instance address was given, and \(tied.prefix(3).map(\.description).joined(separator: " and "))"
                     + (tied.count > 3 ? " (and \(tied.count - 3) more)" : "")
-                    + " are each seen in \(best.value) of the \(ipFrames) IP frames: cannot tell which is the instance; give --instance ADDR")
+                    + " are each seen in \(most) of the \(ipFrames) IP frames: cannot tell which is the instance; give --instance ADDR")
         }
-        return (best.key, "no instance address was given: taking \(best.key), the address seen in the most frames "
-            + "(\(best.value) of \(ipFrames) IP frames\(paths.count > 1 ? " of " + shown : "")); give --instance to be sure")
+        return (tied[0], "no instance address was given: taking \(tied[0]), the address seen in the most frames "
+            + "(\(most) of \(ipFrames) IP frames\(paths.count > 1 ? " of " + shown : "")); give --instance to be sure")
     }
 }

@@ -34,17 +34,3 @@ public struct HeavyHitters: Sendable {
         return best
     }
 }
-
-extension IPAddress {
-    /// False for addresses no network interface is given as its own: unspecified, loopback,
-    /// multicast, IPv4 broadcast and link-local (169.254/16: AWS's own services live there).
-    @inlinable
-    public var couldBeAnInterfaceAddress: Bool {
-        if isIPv4 {
-            let v = v4
-            let top = v >> 24
-            return !(top == 0 || top == 127 || top >= 224 || v >> 16 == 0xA9FE)
-        }
-        return !(high >> 56 == 0xff || (high == 0 && low <= 1))
-    }
-}
